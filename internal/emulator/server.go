@@ -1,0 +1,222 @@
+// Package emulator is an in-process stand-in for ApsaraVideo VOD and the OSS
+// bucket VOD allocates, for tests and local development.
+//
+// It is shaped like net/http/httptest: New starts a real listener on
+// loopback, URL says where, Close stops it and waits. One listener serves
+// both APIs: requests whose path is "/" and that carry an RPC Action are VOD
+// calls, everything else is path-style OSS (/bucket/key), which is what
+// aliyun-oss-go-sdk sends to an IP endpoint. The official clients talk to it
+// unchanged, because it checks what the real services check: the VOD RPC
+// signature (HMAC-SHA1, v1) with nonce and timestamp, the OSS V1 signature,
+// STS token presence, validity, expiry and scope.
+//
+// What it does not emulate: OSS V4 signatures, virtual-hosted-style
+// addressing, bucket management, object ACLs, versioning, lifecycle rules,
+// server-side encryption, media processing (transcoding, snapshots, review),
+// VOD event callbacks, storage classes, and the HTTPS listener (it speaks
+// plain HTTP; the clients are pointed at it with scheme http).
+package emulator
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultSTSTTL is the lifetime of upload credentials, as VOD documents it.
+const DefaultSTSTTL = 3000 * time.Second
+
+// DefaultRegion is the region reported to clients.
+const DefaultRegion = "cn-shanghai"
+
+// Options configure a Server. The zero value is usable.
+type Options struct {
+	// Addr is the listen address. Default "127.0.0.1:0" (a free port).
+	Addr string
+	// AccessKeyID and AccessKeySecret are the root AccessKey that signs VOD
+	// calls. Random when empty.
+	AccessKeyID     string
+	AccessKeySecret string
+	// Region is reported in UploadAuth. Default DefaultRegion.
+	Region string
+	// STSTTL is the lifetime of each issued upload credential.
+	// Default DefaultSTSTTL.
+	STSTTL time.Duration
+	// Storage selects where object bytes go. Default StorageMemory.
+	Storage StorageMode
+	// Dir is the directory used by StorageDir.
+	Dir string
+	// Faults are injected into OSS requests. Zero means none.
+	Faults Faults
+	// Logger receives one line per request at debug level. Default: silent.
+	Logger *slog.Logger
+	// Now is the clock. Default time.Now. Tests use it to age credentials.
+	Now func() time.Time
+}
+
+// StorageMode selects how the emulated OSS keeps object bytes.
+type StorageMode int
+
+const (
+	// StorageMemory keeps every object in memory so tests can compare bytes.
+	StorageMemory StorageMode = iota
+	// StorageDir keeps objects as files under Options.Dir.
+	StorageDir
+	// StorageDiscard keeps only each object's size and CRC64, for
+	// multi-gigabyte benchmarks.
+	StorageDiscard
+)
+
+// Server is a running emulator.
+type Server struct {
+	// URL is the base URL of the listener, e.g. http://127.0.0.1:34567. It is
+	// both the VOD endpoint and the OSS endpoint.
+	URL string
+	// AccessKeyID and AccessKeySecret are the root AccessKey for VOD calls.
+	AccessKeyID     string
+	AccessKeySecret string
+	// Region is the region the emulator claims to be in.
+	Region string
+
+	opts     Options
+	listener net.Listener
+	http     *http.Server
+	wg       sync.WaitGroup
+
+	mu       sync.Mutex
+	sts      map[string]*stsCredential // by AccessKeyId
+	nonces   map[string]time.Time      // VOD SignatureNonce → first seen
+	media    map[string]*mediaRecord   // by VideoId / ImageId / MediaId
+	counters counters
+	faults   *faultInjector
+	store    objectStore
+	uploads  map[string]*multipartUpload // by UploadId
+	jobs     map[string]*urlJob          // UploadMediaByURL jobs by JobId
+}
+
+// New starts an emulator. Call Close when done (t.Cleanup(srv.Close)).
+func New(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.Region == "" {
+		opts.Region = DefaultRegion
+	}
+	if opts.STSTTL <= 0 {
+		opts.STSTTL = DefaultSTSTTL
+	}
+	if opts.AccessKeyID == "" {
+		opts.AccessKeyID = "LTAI" + randomHex(10)
+	}
+	if opts.AccessKeySecret == "" {
+		opts.AccessKeySecret = randomHex(15)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	store, err := newObjectStore(opts.Storage, opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: listen %s: %w", opts.Addr, err)
+	}
+	s := &Server{
+		URL:             "http://" + ln.Addr().String(),
+		AccessKeyID:     opts.AccessKeyID,
+		AccessKeySecret: opts.AccessKeySecret,
+		Region:          opts.Region,
+		opts:            opts,
+		listener:        ln,
+		sts:             make(map[string]*stsCredential),
+		nonces:          make(map[string]time.Time),
+		media:           make(map[string]*mediaRecord),
+		counters:        newCounters(),
+		faults:          newFaultInjector(opts.Faults),
+		store:           store,
+		uploads:         make(map[string]*multipartUpload),
+		jobs:            make(map[string]*urlJob),
+	}
+	s.http = &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 30 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ConnState:         s.faults.connState,
+		ConnContext:       s.faults.connContext,
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = s.http.Serve(s.faults.wrapListener(ln))
+	}()
+	return s, nil
+}
+
+// Close stops the listener, closes open connections and waits for the
+// server goroutine.
+func (s *Server) Close() {
+	_ = s.http.Close()
+	s.wg.Wait()
+	s.mu.Lock()
+	jobs := make([]*urlJob, 0, len(s.jobs))
+	for _, j := range s.jobs {
+		jobs = append(jobs, j)
+	}
+	s.mu.Unlock()
+	for _, j := range jobs {
+		j.cancel()
+	}
+}
+
+// Host is the listener's host:port, which the VOD client takes as Domain.
+func (s *Server) Host() string { return strings.TrimPrefix(s.URL, "http://") }
+
+// ServeHTTP routes a request to the VOD RPC API or to OSS.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isRPC(r) {
+		s.serveVOD(w, r)
+		return
+	}
+	s.serveOSS(w, r)
+}
+
+// isRPC reports whether r is a VOD RPC call: path "/" with an Action
+// parameter in the query or the form body.
+func isRPC(r *http.Request) bool {
+	if r.URL.Path != "/" {
+		return false
+	}
+	if r.URL.Query().Get("Action") != "" {
+		return true
+	}
+	return r.Method == http.MethodPost &&
+		strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+func (s *Server) now() time.Time { return s.opts.Now() }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return hex.EncodeToString(b)
+}
+
+func newRequestID() string {
+	h := strings.ToUpper(randomHex(16))
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+var errNotFound = errors.New("emulator: not found")
