@@ -88,7 +88,8 @@ type Server struct {
 	opts     Options
 	listener net.Listener
 	http     *http.Server
-	wg       sync.WaitGroup
+	wg       sync.WaitGroup // the Serve goroutine
+	conns    sync.WaitGroup // one per connection, as httptest tracks them
 
 	mu       sync.Mutex
 	sts      map[string]*stsCredential // by AccessKeyId
@@ -152,7 +153,7 @@ func New(opts Options) (*Server, error) {
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ConnState:         s.faults.connState,
+		ConnState:         s.connState,
 		ConnContext:       s.faults.connContext,
 	}
 	s.wg.Add(1)
@@ -163,11 +164,25 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
+// connState tracks connections so Close can wait for their goroutines,
+// and lets the fault injector see them.
+func (s *Server) connState(c net.Conn, st http.ConnState) {
+	switch st {
+	case http.StateNew:
+		s.conns.Add(1)
+	case http.StateHijacked, http.StateClosed:
+		s.conns.Done()
+	}
+	s.faults.connState(c, st)
+}
+
 // Close stops the listener, closes open connections and waits for the
-// server goroutine.
+// server goroutine and every connection's goroutine, so tests that check
+// for leaked goroutines see none of the emulator's.
 func (s *Server) Close() {
 	_ = s.http.Close()
 	s.wg.Wait()
+	s.conns.Wait()
 	s.mu.Lock()
 	jobs := make([]*urlJob, 0, len(s.jobs))
 	for _, j := range s.jobs {

@@ -1,0 +1,123 @@
+package vodupload
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vodupload/vodupload/internal/apierr"
+	"github.com/vodupload/vodupload/internal/source"
+)
+
+// APIError is an error answer from VOD or OSS: the service, the action, the
+// HTTP status and the service's Code, Message and RequestID (quote the
+// RequestID when you contact Alibaba Cloud support). Match it with
+// errors.As. It never contains credentials.
+type APIError = apierr.Error
+
+// Services an APIError can come from.
+const (
+	ServiceVOD = apierr.VOD
+	ServiceOSS = apierr.OSS
+)
+
+// Sentinel errors, matched with errors.Is.
+var (
+	// ErrValidation is matched by every *ValidationError.
+	ErrValidation = errors.New("invalid input")
+	// ErrEmptySource: the file or stream has no bytes.
+	ErrEmptySource = source.ErrEmpty
+	// ErrNotRegularFile: the path is a directory, device or pipe.
+	ErrNotRegularFile = source.ErrNotRegular
+	// ErrChecksumMismatch: the CRC64 OSS computed differs from ours; the
+	// bytes were corrupted on the way.
+	ErrChecksumMismatch = errors.New("crc64 mismatch")
+	// ErrTooLarge: the source does not fit in 10,000 parts of at most 5 GiB,
+	// or a stream turned out longer than its part size allows.
+	ErrTooLarge = errors.New("source too large")
+	// ErrCredentialRejected: OSS kept rejecting fresh credentials.
+	ErrCredentialRejected = errors.New("upload credential rejected")
+)
+
+// ValidationError says which field of a request or option broke which rule.
+// It is returned before any network call.
+type ValidationError struct {
+	Field string // e.g. "Title", "Tags[3]", "PartSize"
+	Rule  string // e.g. "at most 128 bytes"
+	Value string // the offending value, shortened; never a secret
+}
+
+func (e *ValidationError) Error() string {
+	msg := "invalid " + e.Field + ": " + e.Rule
+	if e.Value != "" {
+		msg += fmt.Sprintf(" (got %q)", e.Value)
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrValidation) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+func invalid(field, rule, value string) *ValidationError {
+	if len(value) > 64 {
+		value = value[:61] + "..."
+	}
+	return &ValidationError{Field: field, Rule: rule, Value: value}
+}
+
+// UploadError is returned when an upload fails after VOD created its media
+// record. It carries what is needed to resume or clean up, and unwraps to
+// the cause (and to the abort failure, if the cleanup failed too).
+type UploadError struct {
+	Op        string // "UploadVideo", "UploadImage", ...
+	MediaID   string // VideoId / ImageId / MediaId; empty if creation failed
+	Bucket    string
+	ObjectKey string
+	UploadID  string // OSS multipart upload ID; empty for a single PUT
+	PartsDone int    // parts OSS acknowledged
+	BytesDone int64  // bytes OSS acknowledged
+	// Resumable is true when the parts and the checkpoint were kept: run
+	// the same upload again with the same checkpoint store to continue.
+	Resumable bool
+	// Aborted is true when the multipart upload was aborted (no parts left
+	// behind). AbortErr is set when aborting failed.
+	Aborted  bool
+	AbortErr error
+	Err      error
+}
+
+func (e *UploadError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", e.Op)
+	if e.MediaID != "" {
+		fmt.Fprintf(&b, " %s", e.MediaID)
+	}
+	if e.ObjectKey != "" {
+		fmt.Fprintf(&b, " (object %s", e.ObjectKey)
+		if e.UploadID != "" {
+			fmt.Fprintf(&b, ", upload %s, %d parts done", e.UploadID, e.PartsDone)
+		}
+		b.WriteString(")")
+	}
+	fmt.Fprintf(&b, ": %v", e.Err)
+	switch {
+	case e.Resumable:
+		b.WriteString("; resumable: run the same upload again with the same checkpoint store")
+	case e.AbortErr != nil:
+		fmt.Fprintf(&b, "; abort also failed, unfinished parts remain until VOD removes them after 7 days: %v", e.AbortErr)
+	}
+	return b.String()
+}
+
+// Unwrap returns the cause and, if aborting failed, that error too.
+func (e *UploadError) Unwrap() []error {
+	if e.AbortErr != nil {
+		return []error{e.Err, e.AbortErr}
+	}
+	return []error{e.Err}
+}
+
+func intString(n int) string       { return strconv.Itoa(n) }
+func sizeString(n int64) string    { return strconv.FormatInt(n, 10) + " bytes" }
+func floatString(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

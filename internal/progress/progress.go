@@ -1,0 +1,107 @@
+// Package progress measures an upload's bytes on the wire and reports them
+// on a ticker, from one goroutine, so a user's callback never runs
+// concurrently with itself and never slows the hot path.
+package progress
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Snapshot is one report.
+type Snapshot struct {
+	Total   int64 // -1 when unknown
+	Done    int64
+	Rate    float64 // bytes per second, smoothed
+	Elapsed time.Duration
+	Final   bool
+}
+
+// Meter counts bytes. Add is called by request bodies as the transport
+// reads them; a failed attempt takes its bytes back with Add(-n), so Done
+// counts only bytes that are part of an attempt still alive or
+// acknowledged.
+type Meter struct {
+	done  atomic.Int64
+	total atomic.Int64
+	start time.Time
+
+	fn       func(Snapshot)
+	interval time.Duration
+	stop     chan struct{}
+	wg       sync.WaitGroup
+
+	// rate state, touched only by the reporting goroutine
+	lastDone int64
+	lastAt   time.Time
+	rate     float64
+}
+
+// Start returns a running Meter; fn may be nil (counting only).
+func Start(total int64, fn func(Snapshot), interval time.Duration) *Meter {
+	m := &Meter{start: time.Now(), fn: fn, interval: interval, stop: make(chan struct{})}
+	m.total.Store(total)
+	m.lastAt = m.start
+	if fn != nil && interval > 0 {
+		m.wg.Add(1)
+		go m.loop()
+	}
+	return m
+}
+
+// Add counts n bytes (negative to take them back).
+func (m *Meter) Add(n int64) { m.done.Add(n) }
+
+// SetTotal records a total learned late (streams of unknown size).
+func (m *Meter) SetTotal(n int64) { m.total.Store(n) }
+
+// Done is the bytes counted so far.
+func (m *Meter) Done() int64 { return m.done.Load() }
+
+// Stop ends the ticker and, if a callback is set, sends a final report.
+func (m *Meter) Stop() {
+	select {
+	case <-m.stop:
+		return
+	default:
+	}
+	close(m.stop)
+	m.wg.Wait()
+	if m.fn != nil {
+		m.fn(m.snapshot(time.Now(), true))
+	}
+}
+
+func (m *Meter) loop() {
+	defer m.wg.Done()
+	t := time.NewTicker(m.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case now := <-t.C:
+			m.fn(m.snapshot(now, false))
+		}
+	}
+}
+
+func (m *Meter) snapshot(now time.Time, final bool) Snapshot {
+	done := m.done.Load()
+	elapsed := now.Sub(m.start)
+	if dt := now.Sub(m.lastAt).Seconds(); dt > 0 {
+		inst := float64(done-m.lastDone) / dt
+		if m.lastDone == 0 && m.rate == 0 {
+			m.rate = inst
+		} else {
+			m.rate = 0.7*m.rate + 0.3*inst // smooth out bursty part completions
+		}
+		m.lastDone, m.lastAt = done, now
+	}
+	rate := m.rate
+	if final && elapsed > 0 {
+		rate = float64(done) / elapsed.Seconds()
+	}
+	return Snapshot{Total: m.total.Load(), Done: done, Rate: max(rate, 0), Elapsed: elapsed, Final: final}
+}

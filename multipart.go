@@ -1,0 +1,446 @@
+package vodupload
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vodupload/vodupload/internal/crc64"
+	"github.com/vodupload/vodupload/internal/ossclient"
+	"github.com/vodupload/vodupload/internal/partio"
+	"github.com/vodupload/vodupload/internal/progress"
+	"github.com/vodupload/vodupload/internal/retry"
+	"github.com/vodupload/vodupload/internal/source"
+	"github.com/vodupload/vodupload/internal/uploadauth"
+)
+
+// maxRefreshesPerRequest bounds how often one request may see its fresh
+// credential rejected before the upload gives up: a credential that OSS
+// refuses right after VOD issued it will not get better.
+const maxRefreshesPerRequest = 3
+
+// abortTimeout bounds the cleanup after a failed upload. The abort runs on a
+// context detached from the caller's, which may already be cancelled.
+const abortTimeout = 30 * time.Second
+
+// transfer moves one opened source into one OSS object. Data flows one way:
+// source → part plan → worker pool → OSS; the credential holder is shared
+// by the workers.
+type transfer struct {
+	api   ossclient.API
+	key   string
+	creds *uploadauth.Holder
+	opts  Options
+	meter *progress.Meter
+	sem   chan struct{} // the Uploader's cap on parts in flight; nil: none
+	log   *slog.Logger
+
+	retries atomic.Int64
+}
+
+// transferResult is what a transfer achieved, also on failure.
+type transferResult struct {
+	Bytes    int64
+	CRC64    uint64
+	Parts    int
+	UploadID string
+	Aborted  bool
+	AbortErr error
+}
+
+// part is one unit of work: a range of a random-access source, or a buffer
+// filled from a stream.
+type part struct {
+	number int
+	offset int64
+	size   int64
+	buf    []byte // stream parts only
+}
+
+func (p part) reader(at io.ReaderAt) io.Reader {
+	if p.buf != nil {
+		return bytes.NewReader(p.buf[:p.size])
+	}
+	return io.NewSectionReader(at, p.offset, p.size)
+}
+
+// run uploads src: one PutObject up to the threshold, multipart above it.
+func (t *transfer) run(ctx context.Context, src *source.Opened) (transferResult, error) {
+	switch {
+	case src.Size >= 0 && src.Size <= t.opts.MultipartThreshold:
+		return t.putSmall(ctx, src)
+	case src.At != nil:
+		partSize, err := partio.PartSize(src.Size, t.opts.PartSize)
+		if err != nil {
+			return transferResult{}, fmt.Errorf("%w: %w", ErrTooLarge, err)
+		}
+		return t.multipart(ctx, src, partSize, nil)
+	default:
+		return t.stream(ctx, src)
+	}
+}
+
+// putSmall sends a source of known size in one request. A stream is read
+// into memory first (it is at most MultipartThreshold) so retries can
+// resend it.
+func (t *transfer) putSmall(ctx context.Context, src *source.Opened) (transferResult, error) {
+	p := part{number: 1, size: src.Size}
+	if src.At == nil {
+		buf := make([]byte, src.Size)
+		if _, err := io.ReadFull(src.Stream, buf); err != nil {
+			return transferResult{}, fmt.Errorf("read %d bytes from the stream: %w", src.Size, err)
+		}
+		p.buf = buf
+	}
+	return t.putPart(ctx, src.At, p)
+}
+
+// putPart sends p as the whole object and checks OSS's CRC64 of it.
+func (t *transfer) putPart(ctx context.Context, at io.ReaderAt, p part) (transferResult, error) {
+	var crc uint64
+	err := t.do(ctx, "PutObject", func(ctx context.Context) error {
+		body := partio.NewBody(p.reader(at), p.size, t.meter)
+		res, err := t.api.PutObject(ctx, t.key, body, p.size)
+		if err == nil {
+			err = checkCRC("PutObject", t.key, res.HasCRC, res.CRC64, body.CRC64())
+		}
+		if err != nil {
+			t.meter.Add(-body.BytesRead())
+			return err
+		}
+		crc = body.CRC64()
+		return nil
+	})
+	if err != nil {
+		return transferResult{}, err
+	}
+	return transferResult{Bytes: p.size, CRC64: crc, Parts: 1}, nil
+}
+
+// stream uploads a sequential source. The first part is read before
+// deciding: a stream that ends within the threshold becomes one PutObject.
+func (t *transfer) stream(ctx context.Context, src *source.Opened) (transferResult, error) {
+	partSize := t.opts.PartSize
+	if src.Size > 0 {
+		var err error
+		if partSize, err = partio.PartSize(src.Size, partSize); err != nil {
+			return transferResult{}, fmt.Errorf("%w: %w", ErrTooLarge, err)
+		}
+	}
+	// Read a small prefix first, so a small stream never allocates a full
+	// part buffer.
+	head, err := io.ReadAll(io.LimitReader(src.Stream, min(partSize, t.opts.MultipartThreshold)+1))
+	if err != nil {
+		return transferResult{}, fmt.Errorf("read stream: %w", err)
+	}
+	if int64(len(head)) <= t.opts.MultipartThreshold && int64(len(head)) <= partSize {
+		if len(head) == 0 {
+			return transferResult{}, fmt.Errorf("read stream: %w", ErrEmptySource)
+		}
+		t.meter.SetTotal(int64(len(head)))
+		return t.putPart(ctx, nil, part{number: 1, size: int64(len(head)), buf: head})
+	}
+	rest := io.MultiReader(bytes.NewReader(head), src.Stream)
+	return t.multipart(ctx, &source.Opened{Size: src.Size, Stream: rest}, partSize, nil)
+}
+
+// multipart runs Initiate → parts → Complete, and aborts on failure.
+func (t *transfer) multipart(ctx context.Context, src *source.Opened, partSize int64, _ []ossclient.Part) (transferResult, error) {
+	var res transferResult
+	err := t.do(ctx, "InitiateMultipartUpload", func(ctx context.Context) error {
+		id, err := t.api.InitiateMultipart(ctx, t.key)
+		res.UploadID = id
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	t.log.Debug("multipart upload started", "key", t.key, "upload_id", res.UploadID, "part_size", partSize)
+
+	parts, err := t.uploadParts(ctx, src, res.UploadID, partSize)
+	for _, p := range parts {
+		res.Bytes += p.Size
+	}
+	res.Parts = len(parts)
+	if err == nil {
+		res.CRC64, err = t.complete(ctx, res.UploadID, parts, res.Bytes)
+	}
+	if err != nil {
+		res.Aborted, res.AbortErr = true, t.abort(ctx, res.UploadID)
+		if res.AbortErr != nil {
+			res.Aborted = false
+		}
+		return res, err
+	}
+	return res, nil
+}
+
+// uploadParts feeds the worker pool and collects acknowledged parts. The
+// first failure cancels the rest; every worker has returned when it does.
+func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID string, partSize int64) ([]ossclient.Part, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+
+	jobs := make(chan part)
+	var pool *partio.Pool
+	if src.At == nil {
+		// Concurrency buffers in workers' hands plus one being filled.
+		pool = partio.NewPool(t.opts.Concurrency+1, int(partSize))
+	}
+	var (
+		mu   sync.Mutex
+		done []ossclient.Part
+		wg   sync.WaitGroup
+	)
+	for range t.opts.Concurrency {
+		wg.Go(func() {
+			for p := range jobs {
+				up, err := t.uploadPart(ctx, src.At, uploadID, p)
+				if pool != nil {
+					pool.Put(p.buf)
+				}
+				if err != nil {
+					cancel(err)
+					continue
+				}
+				mu.Lock()
+				done = append(done, up)
+				mu.Unlock()
+			}
+		})
+	}
+
+	var produceErr error
+	if src.At != nil {
+		produceErr = feedRanges(ctx, jobs, src.Size, partSize)
+	} else {
+		produceErr = feedStream(ctx, jobs, pool, src, partSize)
+	}
+	close(jobs)
+	wg.Wait()
+
+	if produceErr != nil {
+		cancel(produceErr)
+	}
+	if err := context.Cause(ctx); err != nil {
+		return done, err
+	}
+	slices.SortFunc(done, func(a, b ossclient.Part) int { return a.Number - b.Number })
+	return done, nil
+}
+
+// feedRanges queues every part of a random-access source.
+func feedRanges(ctx context.Context, jobs chan<- part, size, partSize int64) error {
+	for n := 1; n <= partio.Count(size, partSize); n++ {
+		off := int64(n-1) * partSize
+		p := part{number: n, offset: off, size: min(partSize, size-off)}
+		select {
+		case jobs <- p:
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// feedStream fills pooled buffers from a stream and queues them. It fails
+// rather than truncate: a stream with data beyond part 10,000 is an error,
+// and a stream of declared size must deliver exactly that many bytes.
+func feedStream(ctx context.Context, jobs chan<- part, pool *partio.Pool, src *source.Opened, partSize int64) error {
+	var total int64
+	for n := 1; ; n++ {
+		buf := pool.Get(ctx.Done())
+		if buf == nil {
+			return nil
+		}
+		k, err := io.ReadFull(src.Stream, buf)
+		if k > 0 && n > partio.MaxParts {
+			pool.Put(buf)
+			return fmt.Errorf("%w: the stream is longer than %d parts of %d bytes; set a larger PartSize",
+				ErrTooLarge, partio.MaxParts, partSize)
+		}
+		total += int64(k)
+		if k > 0 {
+			select {
+			case jobs <- part{number: n, offset: total - int64(k), size: int64(k), buf: buf}:
+			case <-ctx.Done():
+				pool.Put(buf)
+				return nil
+			}
+		} else {
+			pool.Put(buf)
+		}
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			if src.Size >= 0 && total != src.Size {
+				return fmt.Errorf("stream ended after %d bytes, %d were declared: %w", total, src.Size, io.ErrUnexpectedEOF)
+			}
+			return nil
+		case err != nil:
+			return fmt.Errorf("read stream at byte %d: %w", total, err)
+		}
+	}
+}
+
+// uploadPart sends one part, retrying, and checks its CRC64.
+func (t *transfer) uploadPart(ctx context.Context, at io.ReaderAt, uploadID string, p part) (ossclient.Part, error) {
+	var up ossclient.Part
+	err := t.do(ctx, "UploadPart", func(ctx context.Context) error {
+		body := partio.NewBody(p.reader(at), p.size, t.meter)
+		got, err := t.api.UploadPart(ctx, t.key, uploadID, p.number, body, p.size)
+		if err == nil {
+			err = checkCRC(fmt.Sprintf("UploadPart %d", p.number), t.key, got.HasCRC, got.CRC64, body.CRC64())
+		}
+		if err != nil {
+			t.meter.Add(-body.BytesRead())
+			return err
+		}
+		got.CRC64, got.Size = body.CRC64(), p.size
+		up = got
+		return nil
+	})
+	return up, err
+}
+
+// complete assembles the parts and checks the object's CRC64 against the
+// combination of the parts' CRCs.
+func (t *transfer) complete(ctx context.Context, uploadID string, parts []ossclient.Part, size int64) (uint64, error) {
+	var want uint64
+	for _, p := range parts {
+		want = crc64.Combine(want, p.CRC64, p.Size)
+	}
+	retried := false
+	err := t.do(ctx, "CompleteMultipartUpload", func(ctx context.Context) error {
+		res, err := t.api.CompleteMultipart(ctx, t.key, uploadID, parts)
+		if err != nil && retried && isCode(err, "NoSuchUpload") {
+			// An earlier attempt may have completed the upload before its
+			// answer was lost: believe it only if the object is ours.
+			return t.verifyObject(ctx, size, want)
+		}
+		retried = true
+		if err != nil {
+			return err
+		}
+		return checkCRC("CompleteMultipartUpload", t.key, res.HasCRC, res.CRC64, want)
+	})
+	return want, err
+}
+
+func (t *transfer) verifyObject(ctx context.Context, size int64, crc uint64) error {
+	gotSize, res, err := t.api.HeadObject(ctx, t.key)
+	if err != nil {
+		return err
+	}
+	if gotSize != size || !res.HasCRC || res.CRC64 != crc {
+		return fmt.Errorf("object %s after a lost CompleteMultipartUpload answer has %d bytes (want %d): %w",
+			t.key, gotSize, size, ErrChecksumMismatch)
+	}
+	return nil
+}
+
+// abort removes the upload's parts, on a context detached from the
+// caller's (which may be what was cancelled) with its own deadline.
+func (t *transfer) abort(ctx context.Context, uploadID string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	err := t.do(ctx, "AbortMultipartUpload", func(ctx context.Context) error {
+		return t.api.AbortMultipart(ctx, t.key, uploadID)
+	})
+	if err != nil {
+		t.log.Warn("abort multipart upload failed", "key", t.key, "upload_id", uploadID, "error", err)
+		return err
+	}
+	t.log.Debug("multipart upload aborted", "key", t.key, "upload_id", uploadID)
+	return nil
+}
+
+// do runs one OSS request with the engine's policy: transient errors are
+// retried with full-jitter backoff up to MaxAttempts; an expired credential
+// is renewed (once for all workers) and the request repeated; anything
+// else fails at once. A slot of the Uploader-wide cap is held only while a
+// request is on the wire, not while backing off.
+func (t *transfer) do(ctx context.Context, op string, fn func(context.Context) error) error {
+	policy := retry.Policy{MaxAttempts: t.opts.MaxAttempts, BaseDelay: t.opts.RetryBaseDelay, MaxDelay: t.opts.RetryMaxDelay}
+	refreshes := 0
+	for attempt := 1; ; {
+		_, ticket, err := t.creds.Get(ctx)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", op, t.key, err)
+		}
+		if err := t.acquire(ctx); err != nil {
+			return err
+		}
+		err = fn(ctx)
+		t.release()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		class := retry.Classify(err)
+		if errors.Is(err, ErrChecksumMismatch) {
+			class = retry.Transient // corrupted on the way: send again
+		}
+		switch class {
+		case retry.Expired:
+			refreshes++
+			if refreshes > maxRefreshesPerRequest {
+				return fmt.Errorf("%s %s: %w: %w", op, t.key, ErrCredentialRejected, err)
+			}
+			t.log.Debug("upload credential rejected; refreshing", "op", op, "key", t.key, "error", err)
+			if _, _, rerr := t.creds.Expired(ctx, ticket); rerr != nil {
+				return fmt.Errorf("%s %s: %w (refresh failed: %w)", op, t.key, err, rerr)
+			}
+		case retry.Transient:
+			if attempt >= policy.MaxAttempts {
+				return fmt.Errorf("%s %s: giving up after %d attempts: %w", op, t.key, attempt, err)
+			}
+			t.retries.Add(1)
+			t.log.Debug("retrying", "op", op, "key", t.key, "attempt", attempt, "error", err)
+			if err := retry.Sleep(ctx, policy.Backoff(attempt)); err != nil {
+				return context.Cause(ctx)
+			}
+			attempt++
+		default:
+			return fmt.Errorf("%s %s: %w", op, t.key, err)
+		}
+	}
+}
+
+func (t *transfer) acquire(ctx context.Context) error {
+	if t.sem == nil {
+		return nil
+	}
+	select {
+	case t.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (t *transfer) release() {
+	if t.sem != nil {
+		<-t.sem
+	}
+}
+
+func checkCRC(op, key string, has bool, server, client uint64) error {
+	if !has || server == client {
+		return nil
+	}
+	return fmt.Errorf("%s %s: OSS computed %d, we sent %d: %w", op, key, server, client, ErrChecksumMismatch)
+}
+
+func isCode(err error, code string) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Code == code
+}

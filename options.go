@@ -1,0 +1,203 @@
+package vodupload
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+)
+
+// Defaults, in one place.
+const (
+	// DefaultRegion is the VOD region used when none is set.
+	DefaultRegion = "cn-shanghai"
+	// DefaultPartSize is the multipart part size. Parts grow in multiples
+	// of it when a file would otherwise need more than MaxParts parts.
+	DefaultPartSize int64 = 8 << 20
+	// DefaultConcurrency is the number of parts in flight per upload.
+	DefaultConcurrency = 4
+	// DefaultMultipartThreshold: sources up to this size go in one
+	// PutObject; larger ones (and streams of unknown size that turn out
+	// larger than one part) use multipart upload.
+	DefaultMultipartThreshold int64 = 16 << 20
+	// DefaultMaxAttempts is how often one request is tried before the
+	// upload fails (transient errors only).
+	DefaultMaxAttempts = 6
+	// DefaultRetryBaseDelay and DefaultRetryMaxDelay bound the full-jitter
+	// backoff between attempts.
+	DefaultRetryBaseDelay = 200 * time.Millisecond
+	DefaultRetryMaxDelay  = 10 * time.Second
+	// DefaultRefreshAt is the share of a credential's lifetime after which
+	// it is renewed before the next request.
+	DefaultRefreshAt = 0.8
+	// DefaultProgressInterval is how often the progress callback runs.
+	DefaultProgressInterval = 500 * time.Millisecond
+	// DefaultCallTimeout bounds one VOD API call when the context has no
+	// earlier deadline.
+	DefaultCallTimeout = 30 * time.Second
+
+	// MinPartSize, MaxPartSize, MaxParts and MaxSinglePutSize are OSS limits.
+	MinPartSize      int64 = 100 << 10
+	MaxPartSize      int64 = 5 << 30
+	MaxParts               = 10000
+	MaxSinglePutSize int64 = 5 << 30
+)
+
+// Options configure an Uploader. Use the With… functions; each field's
+// comment gives its default, which the zero value selects.
+type Options struct {
+	// Credentials sign VOD API calls. Default: DefaultCredentials(), the
+	// environment then the SDK's default chain. Fixed at New.
+	Credentials CredentialsProvider
+	// Region is the VOD API region. Default DefaultRegion. Fixed at New.
+	Region string
+	// Endpoint overrides the VOD API endpoint, e.g. an emulator's URL.
+	// Default: the official endpoint of Region. Fixed at New.
+	Endpoint string
+	// HTTPClient sends OSS requests; one client is shared by all uploads
+	// so connections are reused. Default: a transport tuned for uploads.
+	// Fixed at New.
+	HTTPClient *http.Client
+
+	// PartSize is the multipart part size, MinPartSize..MaxPartSize.
+	// Default DefaultPartSize. Streams of unknown size hold up to
+	// Concurrency+1 part buffers: peak memory PartSize×(Concurrency+1).
+	PartSize int64
+	// Concurrency is the number of parts in flight per upload. Default
+	// DefaultConcurrency.
+	Concurrency int
+	// MultipartThreshold: sources up to this size use one PutObject.
+	// Default DefaultMultipartThreshold; at most MaxSinglePutSize.
+	MultipartThreshold int64
+	// MaxInFlightParts caps the parts in flight across all uploads of
+	// the Uploader, so a busy AppServer keeps bounded connections and
+	// memory. Default 0: no cap beyond each upload's Concurrency. Fixed at
+	// New.
+	MaxInFlightParts int
+
+	// MaxAttempts is how often one request is tried on transient errors
+	// (5xx, throttling, timeouts, resets). Default DefaultMaxAttempts.
+	MaxAttempts int
+	// RetryBaseDelay and RetryMaxDelay bound the full-jitter backoff.
+	// Defaults DefaultRetryBaseDelay, DefaultRetryMaxDelay.
+	RetryBaseDelay time.Duration
+	RetryMaxDelay  time.Duration
+	// RefreshAt is the share of the upload credential's lifetime after
+	// which it is renewed before the next request, in (0, 1). Default
+	// DefaultRefreshAt.
+	RefreshAt float64
+
+	// Progress, when set, is called every ProgressInterval and once at the
+	// end, always from one goroutine at a time.
+	Progress func(Progress)
+	// ProgressInterval defaults to DefaultProgressInterval.
+	ProgressInterval time.Duration
+	// Logger receives debug events and warnings; secrets are never logged.
+	// Default: silent.
+	Logger *slog.Logger
+}
+
+// Option changes Options.
+type Option func(*Options)
+
+// WithCredentials sets the AccessKey provider for VOD calls.
+func WithCredentials(p CredentialsProvider) Option { return func(o *Options) { o.Credentials = p } }
+
+// WithRegion sets the VOD API region.
+func WithRegion(region string) Option { return func(o *Options) { o.Region = region } }
+
+// WithEndpoint points the VOD API client somewhere else, e.g. an emulator.
+func WithEndpoint(url string) Option { return func(o *Options) { o.Endpoint = url } }
+
+// WithHTTPClient sets the client for OSS requests.
+func WithHTTPClient(c *http.Client) Option { return func(o *Options) { o.HTTPClient = c } }
+
+// WithPartSize sets the multipart part size in bytes.
+func WithPartSize(n int64) Option { return func(o *Options) { o.PartSize = n } }
+
+// WithConcurrency sets the number of parts in flight per upload.
+func WithConcurrency(n int) Option { return func(o *Options) { o.Concurrency = n } }
+
+// WithMultipartThreshold sets the size above which multipart upload is used.
+func WithMultipartThreshold(n int64) Option { return func(o *Options) { o.MultipartThreshold = n } }
+
+// WithMaxInFlightParts caps parts in flight across all uploads.
+func WithMaxInFlightParts(n int) Option { return func(o *Options) { o.MaxInFlightParts = n } }
+
+// WithRetry sets the attempts per request and the backoff bounds.
+func WithRetry(maxAttempts int, base, max time.Duration) Option {
+	return func(o *Options) {
+		o.MaxAttempts, o.RetryBaseDelay, o.RetryMaxDelay = maxAttempts, base, max
+	}
+}
+
+// WithRefreshAt sets the share of the credential lifetime after which it is renewed.
+func WithRefreshAt(share float64) Option { return func(o *Options) { o.RefreshAt = share } }
+
+// WithProgress sets the progress callback.
+func WithProgress(fn func(Progress)) Option { return func(o *Options) { o.Progress = fn } }
+
+// WithProgressInterval sets how often the progress callback runs.
+func WithProgressInterval(d time.Duration) Option {
+	return func(o *Options) { o.ProgressInterval = d }
+}
+
+// WithLogger sets the structured logger.
+func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+
+// withDefaults returns o with zero fields set to their defaults.
+func (o Options) withDefaults() Options {
+	if o.Region == "" {
+		o.Region = DefaultRegion
+	}
+	if o.PartSize == 0 {
+		o.PartSize = DefaultPartSize
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.MultipartThreshold == 0 {
+		o.MultipartThreshold = DefaultMultipartThreshold
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = DefaultMaxAttempts
+	}
+	if o.RetryBaseDelay == 0 {
+		o.RetryBaseDelay = DefaultRetryBaseDelay
+	}
+	if o.RetryMaxDelay == 0 {
+		o.RetryMaxDelay = DefaultRetryMaxDelay
+	}
+	if o.RefreshAt == 0 {
+		o.RefreshAt = DefaultRefreshAt
+	}
+	if o.ProgressInterval == 0 {
+		o.ProgressInterval = DefaultProgressInterval
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// validate checks options after defaults are applied.
+func (o Options) validate() error {
+	switch {
+	case o.PartSize < MinPartSize || o.PartSize > MaxPartSize:
+		return invalid("PartSize", "between 100 KiB and 5 GiB", sizeString(o.PartSize))
+	case o.Concurrency < 1 || o.Concurrency > 1000:
+		return invalid("Concurrency", "between 1 and 1000", intString(o.Concurrency))
+	case o.MultipartThreshold < 1 || o.MultipartThreshold > MaxSinglePutSize:
+		return invalid("MultipartThreshold", "between 1 byte and 5 GiB", sizeString(o.MultipartThreshold))
+	case o.MaxInFlightParts < 0:
+		return invalid("MaxInFlightParts", "not negative", intString(o.MaxInFlightParts))
+	case o.MaxAttempts < 1:
+		return invalid("MaxAttempts", "at least 1", intString(o.MaxAttempts))
+	case o.RetryBaseDelay < 0 || o.RetryMaxDelay < o.RetryBaseDelay:
+		return invalid("RetryBaseDelay", "not negative and at most RetryMaxDelay", o.RetryBaseDelay.String())
+	case o.RefreshAt <= 0 || o.RefreshAt >= 1:
+		return invalid("RefreshAt", "between 0 and 1, exclusive", floatString(o.RefreshAt))
+	case o.ProgressInterval < 0:
+		return invalid("ProgressInterval", "not negative", o.ProgressInterval.String())
+	}
+	return nil
+}

@@ -1,0 +1,307 @@
+package vodupload
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/vodupload/vodupload/internal/emulator"
+)
+
+const mib = 1 << 20
+
+// newEmulator starts an emulator for one test.
+func newEmulator(t *testing.T, opts emulator.Options) *emulator.Server {
+	t.Helper()
+	srv, err := emulator.New(opts)
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newUploader returns an Uploader pointed at srv with fast retries.
+func newUploader(t *testing.T, srv *emulator.Server, opts ...Option) *Uploader {
+	t.Helper()
+	base := []Option{
+		WithEndpoint(srv.URL),
+		WithCredentials(StaticCredentials(srv.AccessKeyID, srv.AccessKeySecret)),
+		WithRetry(8, 5*time.Millisecond, 100*time.Millisecond),
+	}
+	u, err := New(append(base, opts...)...)
+	require.NoError(t, err)
+	t.Cleanup(u.http.CloseIdleConnections)
+	return u
+}
+
+// writeFile writes n random bytes to a file named name in a temp dir.
+func writeFile(t *testing.T, name string, n int) (string, []byte) {
+	t.Helper()
+	data := make([]byte, n)
+	_, _ = rand.Read(data)
+	path := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	return path, data
+}
+
+// requireStored checks the emulator holds exactly data for res.
+func requireStored(t *testing.T, srv *emulator.Server, res *VideoResult, data []byte) {
+	t.Helper()
+	got, err := srv.Object(res.Bucket, res.ObjectKey)
+	require.NoError(t, err)
+	require.Equal(t, len(data), len(got), "stored size")
+	require.True(t, bytes.Equal(data, got), "stored bytes differ from the source")
+	assert.EqualValues(t, len(data), res.Bytes)
+}
+
+func TestUploadVideoSmallFileSinglePut(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	path, data := writeFile(t, "small.mp4", 300<<10)
+
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "small", Tags: []string{"a", "b"}})
+	require.NoError(t, err)
+	requireStored(t, srv, res, data)
+	assert.Equal(t, 1, res.Parts)
+	assert.NotEmpty(t, res.VideoID)
+	assert.EqualValues(t, 1, srv.Counters().Requests["PutObject"])
+	assert.Zero(t, srv.Counters().Requests["InitiateMultipartUpload"])
+
+	info, err := u.vod.GetVideoInfo(context.Background(), res.VideoID)
+	require.NoError(t, err)
+	assert.Equal(t, "UploadSucc", info.Status)
+}
+
+func TestUploadVideoMultipartFourWorkers(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	var mu sync.Mutex
+	var reports []Progress
+	u := newUploader(t, srv, WithPartSize(mib), WithConcurrency(4), WithProgressInterval(10*time.Millisecond),
+		WithProgress(func(p Progress) { mu.Lock(); reports = append(reports, p); mu.Unlock() }))
+	path, data := writeFile(t, "big.mp4", 40*mib)
+
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "forty"})
+	require.NoError(t, err)
+	requireStored(t, srv, res, data)
+	assert.Equal(t, 40, res.Parts)
+	c := srv.Counters()
+	assert.EqualValues(t, 40, c.Requests["UploadPart"])
+	assert.EqualValues(t, 1, c.Requests["CompleteMultipartUpload"])
+
+	info, err := u.vod.GetVideoInfo(context.Background(), res.VideoID)
+	require.NoError(t, err)
+	assert.Equal(t, "UploadSucc", info.Status)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.NotEmpty(t, reports)
+	last := reports[len(reports)-1]
+	assert.True(t, last.Final)
+	assert.EqualValues(t, len(data), last.Done)
+	assert.EqualValues(t, len(data), last.Total)
+}
+
+func TestUploadSurvivesCredentialExpiryDuringSlowUpload(t *testing.T) {
+	t.Parallel()
+	// Credentials live 2 s; four connections capped at 512 KiB/s move
+	// 20 MiB in about 10 s, so the upload outlives several credentials.
+	srv := newEmulator(t, emulator.Options{
+		STSTTL: 2 * time.Second,
+		Faults: emulator.Faults{BandwidthBPS: 512 << 10},
+	})
+	u := newUploader(t, srv, WithPartSize(mib), WithConcurrency(4))
+	path, data := writeFile(t, "slow.mp4", 20*mib)
+
+	start := time.Now()
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "slow"})
+	require.NoError(t, err)
+	requireStored(t, srv, res, data)
+	assert.Greater(t, time.Since(start), 8*time.Second, "the bandwidth cap held")
+	assert.GreaterOrEqual(t, srv.Counters().Refreshes, int64(3))
+	assert.GreaterOrEqual(t, res.Refreshes, 3)
+	assert.Equal(t, 20, res.Parts)
+}
+
+func TestUploadSurvivesServerErrorsAndResets(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{Faults: emulator.Faults{
+		Seed: 7, ErrorRate: 0.1, ResetRate: 0.1, ResetAfter: 32 << 10, ThrottleRate: 0.02,
+	}})
+	u := newUploader(t, srv, WithPartSize(256<<10), WithConcurrency(4))
+	path, data := writeFile(t, "flaky.mp4", 12*mib)
+
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "flaky"})
+	require.NoError(t, err)
+	requireStored(t, srv, res, data)
+	assert.Positive(t, res.Retries, "faults were injected and retried")
+	assert.Positive(t, srv.Counters().Faults["error"]+srv.Counters().Faults["reset"])
+}
+
+func TestCancelStopsWorkersAbortsAndLeaksNothing(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	srv, err := emulator.New(emulator.Options{Faults: emulator.Faults{BandwidthBPS: 256 << 10}})
+	require.NoError(t, err)
+	defer srv.Close()
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	defer hc.CloseIdleConnections()
+	u := newUploader(t, srv, WithPartSize(mib), WithConcurrency(4), WithHTTPClient(hc))
+	path, _ := writeFile(t, "cancel.mp4", 32*mib)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for srv.Counters().BytesReceived < 512<<10 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+	}()
+	cancelledAt := make(chan time.Time, 1)
+	go func() { <-ctx.Done(); cancelledAt <- time.Now() }()
+	_, err = u.UploadVideo(ctx, FileSource(path), VideoMeta{Title: "cancel"})
+	returned := time.Now()
+	require.Error(t, err)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, returned.Sub(<-cancelledAt), time.Second, "workers stop within a second")
+
+	var ue *UploadError
+	require.ErrorAs(t, err, &ue)
+	assert.NotEmpty(t, ue.UploadID)
+	assert.True(t, ue.Aborted)
+	assert.Empty(t, srv.MultipartUploads(), "the multipart upload was aborted")
+	assert.EqualValues(t, 1, srv.Counters().Requests["AbortMultipartUpload"])
+}
+
+func TestWrongSecretIsAPIErrorWithoutSecret(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	const secret = "definitely-not-the-secret-value"
+	u, err := New(WithEndpoint(srv.URL), WithCredentials(StaticCredentials(srv.AccessKeyID, secret)))
+	require.NoError(t, err)
+	path, _ := writeFile(t, "a.mp4", 1000)
+
+	_, err = u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "x"})
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, ServiceVOD, ae.Service)
+	assert.Equal(t, "SignatureDoesNotMatch", ae.Code)
+	assert.NotEmpty(t, ae.RequestID)
+	assert.NotContains(t, err.Error(), secret)
+	assert.NotContains(t, fmt.Sprintf("%+v", err), secret)
+}
+
+func TestBadInputFailsBeforeAnyNetworkCall(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	dir := t.TempDir()
+	good, _ := writeFile(t, "ok.mp4", 10)
+	empty := filepath.Join(dir, "empty.mp4")
+	require.NoError(t, os.WriteFile(empty, nil, 0o600))
+	exe, _ := writeFile(t, "virus.exe", 10)
+
+	tests := []struct {
+		name string
+		src  Source
+		meta VideoMeta
+		want error
+	}{
+		{"missing file", FileSource(filepath.Join(dir, "nope.mp4")), VideoMeta{Title: "t"}, os.ErrNotExist},
+		{"directory", FileSource(dir), VideoMeta{Title: "t"}, ErrNotRegularFile},
+		{"empty file", FileSource(empty), VideoMeta{Title: "t"}, ErrEmptySource},
+		{"unsupported extension", FileSource(exe), VideoMeta{Title: "t"}, ErrValidation},
+		{"no title", FileSource(good), VideoMeta{}, ErrValidation},
+		{"long title", FileSource(good), VideoMeta{Title: strings.Repeat("x", 129)}, ErrValidation},
+		{"too many tags", FileSource(good), VideoMeta{Title: "t", Tags: strings.Split("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", ",")}, ErrValidation},
+		{"long description", FileSource(good), VideoMeta{Title: "t", Description: strings.Repeat("d", 1025)}, ErrValidation},
+		{"stream without a name", ReaderSource(strings.NewReader("abc"), 3, ""), VideoMeta{Title: "t"}, ErrValidation},
+	}
+	for _, tt := range tests {
+		_, err := u.UploadVideo(context.Background(), tt.src, tt.meta)
+		assert.ErrorIs(t, err, tt.want, tt.name)
+		var ve *ValidationError
+		if errors.Is(tt.want, ErrValidation) && assert.ErrorAs(t, err, &ve, tt.name) {
+			assert.NotEmpty(t, ve.Field, tt.name)
+		}
+	}
+	assert.Empty(t, srv.Counters().Requests, "no request reached VOD or OSS")
+}
+
+func TestPerCallOptionsDoNotChangeTheUploader(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv, WithPartSize(2*mib))
+	path, data := writeFile(t, "percall.mp4", 3*mib)
+
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "p"},
+		WithPartSize(mib), WithMultipartThreshold(mib))
+	require.NoError(t, err)
+	requireStored(t, srv, res, data)
+	assert.Equal(t, 3, res.Parts)
+	assert.EqualValues(t, 2*mib, u.opts.PartSize, "the shared Uploader kept its own options")
+
+	_, err = u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "p"}, WithRegion("cn-beijing"))
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "Region", ve.Field)
+}
+
+func TestInvalidOptions(t *testing.T) {
+	t.Parallel()
+	for _, opt := range []Option{
+		WithPartSize(1), WithPartSize(6 << 30), WithConcurrency(-1), WithMultipartThreshold(6 << 30),
+		WithRefreshAt(1.5), WithRetry(-1, time.Second, time.Second), WithRetry(3, time.Second, time.Millisecond), WithMaxInFlightParts(-2),
+	} {
+		_, err := New(opt, WithCredentials(StaticCredentials("id", "secret")))
+		assert.ErrorIs(t, err, ErrValidation)
+	}
+}
+
+func TestConcurrentUploadsThroughOneUploader(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv, WithPartSize(128<<10), WithMultipartThreshold(256<<10), WithMaxInFlightParts(6))
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Go(func() {
+			path, data := writeFile(t, fmt.Sprintf("c%d.mp4", i), (i%4+1)*200<<10)
+			res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: fmt.Sprint("c", i)})
+			if assert.NoError(t, err) {
+				got, err := srv.Object(res.Bucket, res.ObjectKey)
+				assert.NoError(t, err)
+				assert.True(t, bytes.Equal(data, got))
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestStreamOfUnknownSize(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10))
+	for _, n := range []int{1, 100 << 10, 256 << 10, 256<<10 + 1, 3*mib + 5} {
+		data := make([]byte, n)
+		_, _ = rand.Read(data)
+		// strings.Reader is read zero-copy (ReaderAt); a bare bytes.Buffer only in order.
+		src := ReaderSource(strings.NewReader(string(data)), -1, "stream.mp4")
+		if n%2 == 1 {
+			src = ReaderSource(struct{ *bytes.Buffer }{bytes.NewBuffer(data)}, -1, "stream.mp4")
+		}
+		res, err := u.UploadVideo(context.Background(), src, VideoMeta{Title: "s"})
+		require.NoError(t, err, "size %d", n)
+		requireStored(t, srv, res, data)
+	}
+}
