@@ -1,10 +1,216 @@
 package emulator
 
-import "net/http"
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
-// STUB: replaced by the OSS implementation.
-type multipartUpload struct{}
+// ossRequest is one OSS request as the handlers see it.
+type ossRequest struct {
+	r         *http.Request
+	requestID string
+	op        string // operation name, as counted in Counters.Requests
+	bucket    string
+	key       string // "" for bucket operations
+	query     url.Values
+	cred      stsCredential // the credential that signed the request
+	faults    requestFaults
+}
 
+// ossOp is an OSS operation the emulator implements.
+type ossOp struct {
+	name   string
+	handle func(s *Server, w http.ResponseWriter, q *ossRequest) error
+	object bool // addresses an object: the key is validated and must be in the credential's scope
+	upload bool // carries an object body, which an injected reset can cut
+}
+
+// serveOSS answers a path-style OSS request (/bucket/key).
 func (s *Server) serveOSS(w http.ResponseWriter, r *http.Request) {
-	http.Error(w, "not implemented", http.StatusNotImplemented)
+	start := time.Now()
+	q := &ossRequest{r: r, requestID: newRequestID(), query: r.URL.Query()}
+	h := w.Header()
+	h.Set("x-oss-request-id", q.requestID)
+	h.Set("Server", "AliyunOSS")
+	sw := &ossStatusWriter{ResponseWriter: w, status: http.StatusOK}
+
+	err := s.dispatchOSS(sw, q)
+	switch {
+	case errors.Is(err, errInjectedReset):
+		s.countFault(faultReset)
+		resetConnection(w, r)
+		sw.status = 0
+	case err != nil:
+		s.writeOSSError(sw, r, q.requestID, asOSSError(err))
+	}
+	s.logOSS(q, sw.status, err, time.Since(start))
+}
+
+// dispatchOSS routes q, injects faults, authorizes and runs the operation.
+// The order follows OSS: a missing bucket is reported before credentials
+// are looked at, and injected faults hit before anything else.
+func (s *Server) dispatchOSS(w http.ResponseWriter, q *ossRequest) error {
+	bucket, key, err := splitOSSPath(q.r.URL.EscapedPath())
+	if err != nil {
+		return err
+	}
+	q.bucket, q.key = bucket, key
+	op, err := routeOSS(q.r.Method, bucket, key, q.query)
+	if err != nil {
+		return err
+	}
+	q.op = op.name
+	s.count(op.name)
+
+	q.faults = s.faults.decide(op.upload)
+	if err := ossDelay(q.r.Context(), q.faults.delay); err != nil {
+		return err
+	}
+	if q.faults.err != nil {
+		s.countFault(q.faults.kind)
+		return q.faults.err
+	}
+	if err := s.authorizeOSS(q, op.object); err != nil {
+		return err
+	}
+	return op.handle(s, w, q)
+}
+
+// splitOSSPath splits an escaped path-style path into bucket and key. The
+// SDK escapes the whole key, slashes included, so it is unescaped in one
+// piece after the first slash.
+func splitOSSPath(escaped string) (bucket, key string, err error) {
+	b, k, _ := strings.Cut(strings.TrimPrefix(escaped, "/"), "/")
+	bucket, err = url.PathUnescape(b)
+	if err != nil {
+		return "", "", newOSSError(http.StatusBadRequest, "InvalidURI", "Couldn't parse the specified URI.")
+	}
+	key, err = url.PathUnescape(k)
+	if err != nil {
+		return "", "", newOSSError(http.StatusBadRequest, "InvalidURI", "Couldn't parse the specified URI.")
+	}
+	return bucket, key, nil
+}
+
+// routeOSS picks the operation from method, key and sub-resources.
+func routeOSS(method, bucket, key string, query url.Values) (ossOp, error) {
+	has := func(k string) bool { _, ok := query[k]; return ok }
+	if bucket == "" {
+		return ossOp{}, errNotImplemented("service operations such as ListBuckets")
+	}
+	if key == "" {
+		if method == http.MethodGet && has("uploads") {
+			return ossOp{name: "ListMultipartUploads", handle: (*Server).listMultipartUploads}, nil
+		}
+		return ossOp{}, errNotImplemented("bucket operations other than ListMultipartUploads")
+	}
+	var op ossOp
+	switch {
+	case method == http.MethodPut && (has("partNumber") || has("uploadId")):
+		op = ossOp{name: "UploadPart", handle: (*Server).uploadPart, upload: true}
+	case method == http.MethodPut:
+		op = ossOp{name: "PutObject", handle: (*Server).putObject, upload: true}
+	case method == http.MethodPost && has("uploads"):
+		op = ossOp{name: "InitiateMultipartUpload", handle: (*Server).initiateMultipartUpload}
+	case method == http.MethodPost && has("uploadId"):
+		op = ossOp{name: "CompleteMultipartUpload", handle: (*Server).completeMultipartUpload}
+	case method == http.MethodGet && has("uploadId"):
+		op = ossOp{name: "ListParts", handle: (*Server).listParts}
+	case method == http.MethodGet:
+		op = ossOp{name: "GetObject", handle: (*Server).getObject}
+	case method == http.MethodHead:
+		op = ossOp{name: "HeadObject", handle: (*Server).headObject}
+	case method == http.MethodDelete && has("uploadId"):
+		op = ossOp{name: "AbortMultipartUpload", handle: (*Server).abortMultipartUpload}
+	case method == http.MethodDelete:
+		op = ossOp{name: "DeleteObject", handle: (*Server).deleteObject}
+	default:
+		return ossOp{}, newOSSError(http.StatusMethodNotAllowed, "MethodNotAllowed",
+			"The specified method is not allowed against this resource.")
+	}
+	if sub := unsupportedSubresource(query); sub != "" {
+		return ossOp{}, errNotImplemented("the ?" + sub + " sub-resource")
+	}
+	op.object = true
+	return op, nil
+}
+
+// unsupportedSubresource returns the first signed sub-resource in query
+// that none of the implemented object operations use (?acl, ?tagging,
+// ?append, ...), so such requests fail loudly instead of being taken for a
+// plain GetObject or PutObject.
+func unsupportedSubresource(query url.Values) string {
+	for k := range query {
+		switch {
+		case k == "uploads", k == "uploadId", k == "partNumber", k == "security-token",
+			k == "objectMeta", strings.HasPrefix(k, "response-"):
+		case isOSSSubresource(k):
+			return k
+		}
+	}
+	return ""
+}
+
+// validateObjectKey applies OSS's object naming rules.
+func validateObjectKey(key string) error {
+	switch {
+	case key == "":
+		return newOSSError(http.StatusBadRequest, "InvalidObjectName", "The Object name can not be empty")
+	case len(key) > 1023:
+		return newOSSError(http.StatusBadRequest, "InvalidObjectName", "The Length of Object name must be less than 1024")
+	case strings.HasPrefix(key, "/"), strings.HasPrefix(key, `\`), !utf8.ValidString(key):
+		return newOSSError(http.StatusBadRequest, "InvalidObjectName", "The specified object is not valid.")
+	}
+	return nil
+}
+
+// ossDelay waits d unless the client goes away first.
+func ossDelay(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ossStatusWriter remembers the status for the request log.
+type ossStatusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *ossStatusWriter) WriteHeader(status int) {
+	w.status = status
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// logOSS writes one debug line per request; keys are logged, credentials
+// never are.
+func (s *Server) logOSS(q *ossRequest, status int, err error, took time.Duration) {
+	ctx := q.r.Context()
+	if !s.opts.Logger.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("op", q.op), slog.String("method", q.r.Method),
+		slog.String("bucket", q.bucket), slog.String("key", q.key),
+		slog.Int("status", status), slog.String("request_id", q.requestID),
+		slog.Duration("took", took),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	s.opts.Logger.LogAttrs(ctx, slog.LevelDebug, "oss request", attrs...)
 }

@@ -1,4 +1,125 @@
 package emulator
 
-// STUB: replaced by the storage implementations.
-func newObjectStore(mode StorageMode, dir string) (objectStore, error) { return nil, nil }
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// errDiscarded is what the discard store's open returns: it kept only the
+// object's size, CRC and ETag.
+var errDiscarded = errors.New("emulator: object bytes were discarded (StorageDiscard)")
+
+// partInfo describes one accepted UploadPart.
+type partInfo struct {
+	Size     int64
+	CRC64    uint64
+	ETag     string   // quoted upper-case hex MD5, as OSS returns it
+	MD5      [16]byte // raw, for the multipart ETag
+	Modified time.Time
+	blob     string // the store's handle on the part's bytes
+}
+
+// partStore keeps the bytes of multipart parts until the upload is
+// completed or aborted. Parts are addressed by an opaque blob handle rather
+// than by (UploadId, PartNumber), so a part that is re-sent while an earlier
+// copy is still being read never overwrites bytes another request uses.
+type partStore interface {
+	// putPart stores body as a new blob. A body that fails mid-way stores
+	// nothing.
+	putPart(body io.Reader) (partInfo, error)
+	// assemble concatenates blobs, in order, into bucket/key with the
+	// already computed info, then drops the blobs.
+	assemble(bucket, key string, info objectInfo, blobs []string) error
+	// dropParts forgets blobs; unknown handles are ignored.
+	dropParts(blobs ...string)
+}
+
+// newObjectStore returns the store for mode. dir is used by StorageDir.
+func newObjectStore(mode StorageMode, dir string) (objectStore, error) {
+	switch mode {
+	case StorageMemory:
+		return newMemoryStore(), nil
+	case StorageDir:
+		return newDirStore(dir)
+	case StorageDiscard:
+		return newDiscardStore(), nil
+	}
+	return nil, fmt.Errorf("emulator: unknown storage mode %d", mode)
+}
+
+// digest is what OSS computes over an uploaded body.
+type digest struct {
+	size int64
+	crc  uint64
+	md5  [16]byte
+}
+
+func (d digest) etag() string { return md5ETag(d.md5[:]) }
+
+func (d digest) objectInfo(contentType string) objectInfo {
+	return objectInfo{
+		Size:        d.size,
+		CRC64:       d.crc,
+		ETag:        d.etag(),
+		ContentType: contentType,
+		Modified:    time.Now().UTC(),
+	}
+}
+
+func (d digest) partInfo(blob string) partInfo {
+	return partInfo{
+		Size:     d.size,
+		CRC64:    d.crc,
+		ETag:     d.etag(),
+		MD5:      d.md5,
+		Modified: time.Now().UTC(),
+		blob:     blob,
+	}
+}
+
+func md5ETag(sum []byte) string {
+	return `"` + strings.ToUpper(hex.EncodeToString(sum)) + `"`
+}
+
+// copyBufferSize is large enough that per-call hashing overhead is small,
+// and small enough that allocating one per request (many small M3U8
+// segments) costs little.
+const copyBufferSize = 64 << 10
+
+// copyDigest copies src to dst, hashing as it goes, so every store
+// computes size, CRC64 and MD5 in a single pass over the bytes.
+func copyDigest(dst io.Writer, src io.Reader) (digest, error) {
+	var d digest
+	crc := newCRC64()
+	sum := md5.New()
+	buf := make([]byte, copyBufferSize)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			chunk := buf[:n]
+			crc.Write(chunk)
+			sum.Write(chunk)
+			if _, werr := dst.Write(chunk); werr != nil {
+				return digest{}, werr
+			}
+			d.size += int64(n)
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return digest{}, err
+		}
+	}
+	d.crc = crc.Sum64()
+	copy(d.md5[:], sum.Sum(nil))
+	return d, nil
+}
+
+// storeKey identifies an object in a store.
+type storeKey struct{ bucket, key string }

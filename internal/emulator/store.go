@@ -25,4 +25,6 @@ type objectStore interface {
 	open(bucket, key string) (objectInfo, io.ReadSeekCloser, error)
 	stat(bucket, key string) (objectInfo, error)
 	delete(bucket, key string) error
+	// partStore holds multipart parts in the same mode as objects.
+	partStore
 }

@@ -1,0 +1,246 @@
+package emulator
+
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// vodVersion is the only API version the emulator speaks.
+const vodVersion = "2017-03-21"
+
+// timestampSkew is how far a request's Timestamp may be from the server
+// clock, and how long a SignatureNonce is remembered. POP uses 15 minutes.
+const timestampSkew = 15 * time.Minute
+
+// maxRememberedNonces bounds the nonce map; beyond it, stale nonces are
+// dropped on insert.
+const maxRememberedNonces = 4096
+
+// rpcParams are the parameters of one RPC call, query and form merged.
+type rpcParams map[string]string
+
+func (p rpcParams) get(name string) string { return p[name] }
+
+// rpcError is an error answer in POP's format.
+type rpcError struct {
+	status  int
+	code    string
+	message string
+}
+
+func newRPCError(status int, code, message string) *rpcError {
+	return &rpcError{status: status, code: code, message: message}
+}
+
+func missingParam(name string) *rpcError {
+	return newRPCError(http.StatusBadRequest, "Missing"+name, name+" is mandatory for this action.")
+}
+
+func invalidParam(name, why string) *rpcError {
+	msg := "The specified parameter " + name + " is not valid."
+	if why != "" {
+		msg += " " + why
+	}
+	return newRPCError(http.StatusBadRequest, "InvalidParameter", msg)
+}
+
+// readParams merges query and form parameters. The SDK sends everything in
+// the query with an empty form body, but POP accepts either, and a request
+// signed over both must verify over both.
+func readParams(w http.ResponseWriter, r *http.Request) (rpcParams, *rpcError) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		return nil, newRPCError(http.StatusBadRequest, "InvalidParameter", "The request parameters are not well formed.")
+	}
+	p := make(rpcParams, len(r.Form))
+	for k, vs := range r.Form {
+		if len(vs) > 0 {
+			p[k] = vs[0]
+		}
+	}
+	return p, nil
+}
+
+// popEscape percent-encodes s the way POP's signature v1 does: RFC 3986
+// unreserved characters stay, everything else is %XX, space is %20.
+func popEscape(s string) string {
+	e := url.QueryEscape(s)
+	e = strings.ReplaceAll(e, "+", "%20")
+	e = strings.ReplaceAll(e, "*", "%2A")
+	return strings.ReplaceAll(e, "%7E", "~")
+}
+
+// stringToSign builds METHOD&%2F&escape(canonical query) over every
+// parameter except Signature, sorted by name.
+func stringToSign(method string, p rpcParams) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		if k != "Signature" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(popEscape(k))
+		b.WriteByte('=')
+		b.WriteString(popEscape(p[k]))
+	}
+	return method + "&%2F&" + popEscape(b.String())
+}
+
+// signRPC is HMAC-SHA1 keyed with secret+"&", base64-encoded.
+func signRPC(toSign, secret string) string {
+	m := hmac.New(sha1.New, []byte(secret+"&"))
+	m.Write([]byte(toSign))
+	return base64.StdEncoding.EncodeToString(m.Sum(nil))
+}
+
+// authenticate checks the common parameters, the signature, the clock skew
+// and the nonce, in that order, so a request that fails verification never
+// burns its nonce.
+func (s *Server) authenticate(method string, p rpcParams) *rpcError {
+	// Format is optional (JSON by default); the rest are mandatory, checked
+	// in the order POP reports them.
+	for _, name := range []string{"Version", "AccessKeyId", "SignatureMethod", "Timestamp",
+		"SignatureVersion", "SignatureNonce", "Signature"} {
+		if p.get(name) == "" {
+			return missingParam(name)
+		}
+	}
+	if p.get("Version") != vodVersion {
+		return newRPCError(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
+	}
+	if f := strings.ToUpper(p.get("Format")); f != "" && f != "JSON" && f != "XML" {
+		return invalidParam("Format", "")
+	}
+	if p.get("SignatureMethod") != "HMAC-SHA1" || p.get("SignatureVersion") != "1.0" {
+		return newRPCError(http.StatusBadRequest, "InvalidSignatureMethod", "Specified signature method or version is not supported.")
+	}
+	if err := s.checkTimestamp(p.get("Timestamp")); err != nil {
+		return err
+	}
+	if p.get("AccessKeyId") != s.AccessKeyID {
+		return newRPCError(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
+	}
+	toSign := stringToSign(method, p)
+	want := signRPC(toSign, s.AccessKeySecret)
+	if !hmac.Equal([]byte(want), []byte(p.get("Signature"))) {
+		// POP echoes its string-to-sign so the SDK can tell a wrong secret
+		// from a canonicalisation bug; clients must not log it blindly.
+		return newRPCError(http.StatusBadRequest, "SignatureDoesNotMatch",
+			"Specified signature is not matched with our calculation. server string to sign is:"+toSign)
+	}
+	return s.useNonce(p.get("SignatureNonce"))
+}
+
+// checkTimestamp compares against the wall clock, not Options.Now: the SDK
+// stamps requests with the real time, and tests move Options.Now to age
+// credentials without wanting every VOD call to fail.
+func (s *Server) checkTimestamp(ts string) *rpcError {
+	t, err := time.Parse("2006-01-02T15:04:05Z", ts)
+	if err != nil {
+		return newRPCError(http.StatusBadRequest, "InvalidTimeStamp.Format",
+			"Specified time stamp or date value is not well formatted.")
+	}
+	if d := time.Since(t); d > timestampSkew || d < -timestampSkew {
+		return newRPCError(http.StatusBadRequest, "InvalidTimeStamp.Expired",
+			"Specified time stamp or date value is expired.")
+	}
+	return nil
+}
+
+// useNonce records nonce, or rejects it if it was seen within the skew
+// window.
+func (s *Server) useNonce(nonce string) *rpcError {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seen, ok := s.nonces[nonce]; ok && now.Sub(seen) <= timestampSkew {
+		return newRPCError(http.StatusBadRequest, "SignatureNonceUsed",
+			"Specified signature nonce was used already.")
+	}
+	if len(s.nonces) >= maxRememberedNonces {
+		for n, seen := range s.nonces {
+			if now.Sub(seen) > timestampSkew {
+				delete(s.nonces, n)
+			}
+		}
+	}
+	s.nonces[nonce] = now
+	return nil
+}
+
+// hostID is what VOD reports as HostId: its regional endpoint.
+func (s *Server) hostID() string { return "vod." + s.Region + ".aliyuncs.com" }
+
+type errorBody struct {
+	RequestID string `json:"RequestId" xml:"RequestId"`
+	HostID    string `json:"HostId" xml:"HostId"`
+	Code      string `json:"Code" xml:"Code"`
+	Message   string `json:"Message" xml:"Message"`
+	Recommend string `json:"Recommend" xml:"Recommend"`
+}
+
+// writeRPCError answers with e and counts it.
+func (s *Server) writeRPCError(w http.ResponseWriter, format string, e *rpcError) {
+	s.countError(e.code)
+	body := errorBody{
+		RequestID: newRequestID(),
+		HostID:    s.hostID(),
+		Code:      e.code,
+		Message:   e.message,
+		Recommend: "https://next.api.aliyun.com/troubleshoot?q=" + url.QueryEscape(e.code) + "&product=vod",
+	}
+	writeRPCBody(w, format, e.status, "Error", body)
+}
+
+// writeRPCResult answers 200 with v, whose root element in XML is
+// <Action>Response.
+func writeRPCResult(w http.ResponseWriter, format, action string, v any) {
+	writeRPCBody(w, format, http.StatusOK, action+"Response", v)
+}
+
+func writeRPCBody(w http.ResponseWriter, format string, status int, root string, v any) {
+	var (
+		b   []byte
+		err error
+	)
+	if strings.EqualFold(format, "XML") {
+		w.Header().Set("Content-Type", "text/xml;charset=utf-8")
+		b, err = marshalXMLRoot(root, v)
+	} else {
+		w.Header().Set("Content-Type", "application/json;charset=utf-8")
+		b, err = json.Marshal(v)
+	}
+	if err != nil {
+		http.Error(w, "emulator: encode response: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func marshalXMLRoot(root string, v any) ([]byte, error) {
+	var b strings.Builder
+	b.WriteString(xml.Header)
+	enc := xml.NewEncoder(&b)
+	if err := enc.EncodeElement(v, xml.StartElement{Name: xml.Name{Local: root}}); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return []byte(b.String()), nil
+}
