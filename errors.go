@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vodupload/vodupload/internal/apierr"
+	"github.com/vodupload/vodupload/internal/checkpoint"
 	"github.com/vodupload/vodupload/internal/source"
 )
 
@@ -38,6 +39,9 @@ var (
 	ErrTooLarge = errors.New("source too large")
 	// ErrCredentialRejected: OSS kept rejecting fresh credentials.
 	ErrCredentialRejected = errors.New("upload credential rejected")
+	// ErrCheckpointLocked: another upload (in this or another process) is
+	// resuming the same checkpoint right now.
+	ErrCheckpointLocked = checkpoint.ErrLocked
 )
 
 // ValidationError says which field of a request or option broke which rule.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,8 +42,24 @@ type transfer struct {
 	meter *progress.Meter
 	sem   chan struct{} // the Uploader's cap on parts in flight; nil: none
 	log   *slog.Logger
+	// resume is set for checkpointed uploads: they reconcile with OSS
+	// instead of starting over, and keep their parts on failure.
+	resume *resumeState
 
 	retries atomic.Int64
+}
+
+// resumeState carries a checkpointed upload into the engine and reports
+// progress back to the checkpoint.
+type resumeState struct {
+	uploadID string           // from the checkpoint; "" to initiate
+	partSize int64            // the part size the checkpoint was taken with
+	recorded []ossclient.Part // parts the checkpoint says OSS holds
+	// initiated is called once a new multipart upload exists, before any
+	// part is sent, so a crash right after it still resumes.
+	initiated func(uploadID string, partSize int64) error
+	// partDone is called for every part OSS acknowledges.
+	partDone func(ossclient.Part)
 }
 
 // transferResult is what a transfer achieved, also on failure.
@@ -51,6 +68,7 @@ type transferResult struct {
 	CRC64    uint64
 	Parts    int
 	UploadID string
+	Resumed  int // parts taken over from an earlier run
 	Aborted  bool
 	AbortErr error
 }
@@ -81,7 +99,10 @@ func (t *transfer) run(ctx context.Context, src *source.Opened) (transferResult,
 		if err != nil {
 			return transferResult{}, fmt.Errorf("%w: %w", ErrTooLarge, err)
 		}
-		return t.multipart(ctx, src, partSize, nil)
+		if t.resume != nil && t.resume.partSize > 0 {
+			partSize = t.resume.partSize
+		}
+		return t.multipart(ctx, src, partSize)
 	default:
 		return t.stream(ctx, src)
 	}
@@ -148,23 +169,18 @@ func (t *transfer) stream(ctx context.Context, src *source.Opened) (transferResu
 		return t.putPart(ctx, nil, part{number: 1, size: int64(len(head)), buf: head})
 	}
 	rest := io.MultiReader(bytes.NewReader(head), src.Stream)
-	return t.multipart(ctx, &source.Opened{Size: src.Size, Stream: rest}, partSize, nil)
+	return t.multipart(ctx, &source.Opened{Size: src.Size, Stream: rest}, partSize)
 }
 
-// multipart runs Initiate → parts → Complete, and aborts on failure.
-func (t *transfer) multipart(ctx context.Context, src *source.Opened, partSize int64, _ []ossclient.Part) (transferResult, error) {
+// multipart runs Initiate → parts → Complete. Without a checkpoint a
+// failure aborts the upload; with one, the parts stay for the next run.
+func (t *transfer) multipart(ctx context.Context, src *source.Opened, partSize int64) (transferResult, error) {
 	var res transferResult
-	err := t.do(ctx, "InitiateMultipartUpload", func(ctx context.Context) error {
-		id, err := t.api.InitiateMultipart(ctx, t.key)
-		res.UploadID = id
-		return err
-	})
+	done, err := t.resumeOrInitiate(ctx, src, partSize, &res)
 	if err != nil {
 		return res, err
 	}
-	t.log.Debug("multipart upload started", "key", t.key, "upload_id", res.UploadID, "part_size", partSize)
-
-	parts, err := t.uploadParts(ctx, src, res.UploadID, partSize)
+	parts, err := t.uploadParts(ctx, src, res.UploadID, partSize, done)
 	for _, p := range parts {
 		res.Bytes += p.Size
 	}
@@ -172,19 +188,51 @@ func (t *transfer) multipart(ctx context.Context, src *source.Opened, partSize i
 	if err == nil {
 		res.CRC64, err = t.complete(ctx, res.UploadID, parts, res.Bytes)
 	}
-	if err != nil {
-		res.Aborted, res.AbortErr = true, t.abort(ctx, res.UploadID)
-		if res.AbortErr != nil {
-			res.Aborted = false
-		}
-		return res, err
+	if err != nil && t.resume == nil {
+		res.AbortErr = t.abort(ctx, res.UploadID)
+		res.Aborted = res.AbortErr == nil
 	}
-	return res, nil
+	return res, err
+}
+
+// resumeOrInitiate continues a checkpointed multipart upload when OSS still
+// has it, and starts a new one otherwise. It returns the parts already done.
+func (t *transfer) resumeOrInitiate(ctx context.Context, src *source.Opened, partSize int64, res *transferResult) ([]ossclient.Part, error) {
+	if t.resume != nil && t.resume.uploadID != "" {
+		done, err := t.reconcile(ctx, src, t.resume.uploadID, partSize)
+		switch {
+		case err == nil:
+			res.UploadID, res.Resumed = t.resume.uploadID, len(done)
+			t.log.Info("resuming multipart upload", "key", t.key, "upload_id", res.UploadID,
+				"parts_done", len(done), "parts_total", partio.Count(src.Size, partSize))
+			return done, nil
+		case isCode(err, "NoSuchUpload"):
+			t.log.Warn("the checkpointed multipart upload no longer exists (VOD removes unfinished uploads after 7 days); starting a new one for the same media",
+				"key", t.key, "upload_id", t.resume.uploadID)
+		default:
+			return nil, err
+		}
+	}
+	err := t.do(ctx, "InitiateMultipartUpload", func(ctx context.Context) error {
+		id, err := t.api.InitiateMultipart(ctx, t.key)
+		res.UploadID = id
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.log.Debug("multipart upload started", "key", t.key, "upload_id", res.UploadID, "part_size", partSize)
+	if t.resume != nil && t.resume.initiated != nil {
+		if err := t.resume.initiated(res.UploadID, partSize); err != nil {
+			return nil, fmt.Errorf("record checkpoint: %w", err)
+		}
+	}
+	return nil, nil
 }
 
 // uploadParts feeds the worker pool and collects acknowledged parts. The
 // first failure cancels the rest; every worker has returned when it does.
-func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID string, partSize int64) ([]ossclient.Part, error) {
+func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID string, partSize int64, done []ossclient.Part) ([]ossclient.Part, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 
@@ -194,10 +242,14 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 		// Concurrency buffers in workers' hands plus one being filled.
 		pool = partio.NewPool(t.opts.Concurrency+1, int(partSize))
 	}
+	skip := make(map[int]bool, len(done))
+	for _, p := range done {
+		skip[p.Number] = true
+		t.meter.Add(p.Size)
+	}
 	var (
-		mu   sync.Mutex
-		done []ossclient.Part
-		wg   sync.WaitGroup
+		mu sync.Mutex
+		wg sync.WaitGroup
 	)
 	for range t.opts.Concurrency {
 		wg.Go(func() {
@@ -210,6 +262,9 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 					cancel(err)
 					continue
 				}
+				if t.resume != nil && t.resume.partDone != nil {
+					t.resume.partDone(up)
+				}
 				mu.Lock()
 				done = append(done, up)
 				mu.Unlock()
@@ -219,7 +274,7 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 
 	var produceErr error
 	if src.At != nil {
-		produceErr = feedRanges(ctx, jobs, src.Size, partSize)
+		produceErr = feedRanges(ctx, jobs, src.Size, partSize, skip)
 	} else {
 		produceErr = feedStream(ctx, jobs, pool, src, partSize)
 	}
@@ -236,9 +291,12 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 	return done, nil
 }
 
-// feedRanges queues every part of a random-access source.
-func feedRanges(ctx context.Context, jobs chan<- part, size, partSize int64) error {
+// feedRanges queues every part of a random-access source not in skip.
+func feedRanges(ctx context.Context, jobs chan<- part, size, partSize int64, skip map[int]bool) error {
 	for n := 1; n <= partio.Count(size, partSize); n++ {
+		if skip[n] {
+			continue
+		}
 		off := int64(n-1) * partSize
 		p := part{number: n, offset: off, size: min(partSize, size-off)}
 		select {
@@ -443,4 +501,60 @@ func checkCRC(op, key string, has bool, server, client uint64) error {
 func isCode(err error, code string) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Code == code
+}
+
+// reconcile decides which parts of a checkpointed upload are really done.
+// OSS's ListParts wins over the checkpoint: a recorded part OSS lacks is
+// sent again. A part OSS holds but the checkpoint had not saved yet (the
+// process died between the two) is kept if its ETag, the MD5 of its bytes,
+// matches the file here: a local read instead of a re-upload.
+func (t *transfer) reconcile(ctx context.Context, src *source.Opened, uploadID string, partSize int64) ([]ossclient.Part, error) {
+	var listed []ossclient.Part
+	err := t.do(ctx, "ListParts", func(ctx context.Context) error {
+		var err error
+		listed, err = t.api.ListParts(ctx, t.key, uploadID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	recorded := make(map[int]ossclient.Part, len(t.resume.recorded))
+	for _, p := range t.resume.recorded {
+		recorded[p.Number] = p
+	}
+	count := partio.Count(src.Size, partSize)
+	var done []ossclient.Part
+	for _, l := range listed {
+		if l.Number < 1 || l.Number > count {
+			continue
+		}
+		off := int64(l.Number-1) * partSize
+		size := min(partSize, src.Size-off)
+		if l.Size != size {
+			continue
+		}
+		if r, ok := recorded[l.Number]; ok && sameETag(r.ETag, l.ETag) && r.Size == size {
+			done = append(done, r)
+			continue
+		}
+		sum, crc, err := partio.Digest(io.NewSectionReader(src.At, off, size))
+		if err != nil {
+			return nil, fmt.Errorf("verify part %d of %s: %w", l.Number, t.key, err)
+		}
+		if !sameETag(sum, l.ETag) {
+			t.log.Warn("part on OSS differs from the file; sending it again", "key", t.key, "part", l.Number)
+			continue
+		}
+		p := ossclient.Part{Number: l.Number, ETag: l.ETag, Size: size, CRC64: crc, HasCRC: true}
+		done = append(done, p)
+		if t.resume.partDone != nil {
+			t.resume.partDone(p)
+		}
+	}
+	return done, nil
+}
+
+// sameETag compares ETags the way OSS writes them: quoted, upper-case hex.
+func sameETag(a, b string) bool {
+	return strings.EqualFold(strings.Trim(a, `"`), strings.Trim(b, `"`))
 }

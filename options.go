@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/vodupload/vodupload/internal/checkpoint"
 )
 
 // Defaults, in one place.
@@ -86,6 +88,16 @@ type Options struct {
 	// DefaultRefreshAt.
 	RefreshAt float64
 
+	// Checkpoints, when set, makes video uploads of files above
+	// MultipartThreshold resumable: finished parts are recorded there, a
+	// failed or cancelled upload keeps its parts instead of aborting, and
+	// uploading the same file with the same metadata again continues under
+	// the same VideoId. Default: none (failures abort).
+	Checkpoints CheckpointStore
+	// CheckpointDir is a shortcut for Checkpoints: a directory store
+	// (created 0700, files 0600) made by New.
+	CheckpointDir string
+
 	// Progress, when set, is called every ProgressInterval and once at the
 	// end, always from one goroutine at a time.
 	Progress func(Progress)
@@ -95,6 +107,17 @@ type Options struct {
 	// Default: silent.
 	Logger *slog.Logger
 }
+
+// CheckpointStore keeps the checkpoint records of resumable uploads, one
+// per upload, keyed by the file's identity and the upload's metadata.
+// Implement it to keep checkpoints in storage a fleet shares. Load returns
+// an error matching fs.ErrNotExist for a missing key; Save must be atomic
+// (readers see the old or the new record, never a mix); Delete of a
+// missing key is not an error. A store that also has a method
+// Lock(key string) (unlock func() error, err error) gets exclusive access
+// per upload, as the directory store does with flock(2). Records never
+// contain credentials.
+type CheckpointStore = checkpoint.Store
 
 // Option changes Options.
 type Option func(*Options)
@@ -132,6 +155,12 @@ func WithRetry(maxAttempts int, base, max time.Duration) Option {
 
 // WithRefreshAt sets the share of the credential lifetime after which it is renewed.
 func WithRefreshAt(share float64) Option { return func(o *Options) { o.RefreshAt = share } }
+
+// WithCheckpoints keeps resumable checkpoints in store.
+func WithCheckpoints(store CheckpointStore) Option { return func(o *Options) { o.Checkpoints = store } }
+
+// WithCheckpointDir keeps resumable checkpoints as files in dir.
+func WithCheckpointDir(dir string) Option { return func(o *Options) { o.CheckpointDir = dir } }
 
 // WithProgress sets the progress callback.
 func WithProgress(fn func(Progress)) Option { return func(o *Options) { o.Progress = fn } }

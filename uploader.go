@@ -2,16 +2,22 @@ package vodupload
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"reflect"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/vodupload/vodupload/internal/checkpoint"
 	"github.com/vodupload/vodupload/internal/meta"
 	"github.com/vodupload/vodupload/internal/ossclient"
 	"github.com/vodupload/vodupload/internal/progress"
@@ -39,6 +45,9 @@ func New(opts ...Option) (*Uploader, error) {
 	}
 	o = o.withDefaults()
 	if err := o.validate(); err != nil {
+		return nil, err
+	}
+	if err := o.openCheckpoints(); err != nil {
 		return nil, err
 	}
 	if o.Credentials == nil {
@@ -143,18 +152,27 @@ type AccelerateConfig struct {
 	Domain string `json:"Domain"` // e.g. https://oss-accelerate.aliyuncs.com
 }
 
-// VideoResult describes a finished video upload.
-type VideoResult struct {
-	VideoID   string
-	RequestID string // of CreateUploadVideo
+// Result describes a finished upload.
+type Result struct {
+	MediaID   string // VideoId, ImageId or MediaId
+	RequestID string // of the VOD call that created the media
 	Bucket    string
 	ObjectKey string
 	Bytes     int64
 	CRC64     uint64 // CRC64-ECMA of the object, verified against OSS
 	Parts     int    // 1 for a single PutObject
-	Retries   int    // requests repeated after transient errors
-	Refreshes int    // upload credentials renewed
-	Duration  time.Duration
+	// ResumedParts were uploaded by an earlier, interrupted run and taken
+	// over from the checkpoint.
+	ResumedParts int
+	Retries      int // requests repeated after transient errors
+	Refreshes    int // upload credentials renewed
+	Duration     time.Duration
+}
+
+// VideoResult describes a finished video upload.
+type VideoResult struct {
+	VideoID string
+	Result
 }
 
 // UploadVideo uploads a video or audio file to VOD through CreateUploadVideo
@@ -178,29 +196,387 @@ func (u *Uploader) UploadVideo(ctx context.Context, src Source, m VideoMeta, opt
 	if err != nil {
 		return nil, err
 	}
+	if o.Checkpoints != nil && opened.Path != "" && opened.Size > o.MultipartThreshold {
+		return u.uploadVideoResumable(ctx, o, opened, req, start)
+	}
 	created, err := u.vod.CreateUploadVideo(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("UploadVideo: %w", err)
 	}
-	refresh := func(ctx context.Context) (uploadauth.Credentials, error) {
-		up, err := u.vod.RefreshUploadVideo(ctx, created.MediaID)
+	o.Logger.Debug("video created", "video_id", created.MediaID, "key", created.Address.FileName,
+		"request_id", created.RequestID)
+	res, err := u.transfer(ctx, o, opened, created, u.videoRefresher(created.MediaID), nil)
+	if err != nil {
+		return nil, uploadError("UploadVideo", created, res, err)
+	}
+	return &VideoResult{VideoID: created.MediaID, Result: res.result(created, start)}, nil
+}
+
+// UploadWithTicket uploads src with a ticket an AppServer issued (see
+// CreateVideoUpload): the client mode, for devices and workers that hold no
+// AccessKey. refresh, when not nil, is asked for a fresh ticket for the
+// same media when the credential nears expiry or OSS rejects it; without
+// it the upload must finish within the ticket's lifetime.
+func (u *Uploader) UploadWithTicket(ctx context.Context, src Source, t *UploadTicket, refresh TicketRefresher,
+	opts ...Option) (*Result, error) {
+	o, err := u.callOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	created, err := decodeTicket(t, start)
+	if err != nil {
+		return nil, err
+	}
+	opened, err := src.Open(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("UploadWithTicket: %w", err)
+	}
+	defer opened.Close()
+	var renew uploadauth.RefreshFunc
+	if refresh != nil {
+		renew = func(ctx context.Context) (uploadauth.Credentials, error) {
+			fresh, err := refresh(ctx)
+			if err != nil {
+				return uploadauth.Credentials{}, err
+			}
+			up, err := decodeTicket(fresh, time.Now())
+			if err != nil {
+				return uploadauth.Credentials{}, err
+			}
+			if up.MediaID != created.MediaID || up.Address != created.Address {
+				return uploadauth.Credentials{}, invalid("UploadTicket", "a refreshed ticket must be for the same media and address", up.MediaID)
+			}
+			return stsFrom(up.Auth), nil
+		}
+	}
+	res, err := u.transfer(ctx, o, opened, created, renew, nil)
+	if err != nil {
+		return nil, uploadError("UploadWithTicket", created, res, err)
+	}
+	r := res.result(created, start)
+	return &r, nil
+}
+
+// ImageMeta is what VOD records about an image (CreateUploadImage).
+type ImageMeta struct {
+	// ImageType is "default" (VOD's default when empty), "cover" or
+	// "watermark".
+	ImageType string
+	// ImageExt is png, jpg, jpeg or gif. Default: the source name's
+	// extension.
+	ImageExt        string
+	Title           string // at most 128 bytes
+	Description     string // at most 1024 bytes
+	CateID          int64
+	Tags            []string
+	StorageLocation string
+	AppID           string
+	UserData        *UserData
+}
+
+// ImageResult describes a finished image upload.
+type ImageResult struct {
+	ImageID  string
+	ImageURL string // where the image is served
+	Result
+}
+
+// AttachedMediaMeta is what VOD records about an auxiliary file
+// (CreateUploadAttachedMedia).
+type AttachedMediaMeta struct {
+	// BusinessType is required: "watermark" (png, gif, apng, mov),
+	// "subtitle" (srt, ass, stl, ttml, vtt) or "material" (jpg, gif, png,
+	// mp4, mat, zip).
+	BusinessType string
+	// MediaExt defaults to FileName's extension; FileName defaults to the
+	// source's name.
+	MediaExt        string
+	FileName        string
+	Title           string
+	Description     string
+	CateIDs         []int64 // at most 5
+	Tags            []string
+	StorageLocation string
+	AppID           string
+	UserData        *UserData
+}
+
+// AttachedMediaResult describes a finished attached-media upload.
+type AttachedMediaResult struct {
+	MediaID  string
+	MediaURL string
+	Result
+}
+
+// UploadImage uploads an image through CreateUploadImage. VOD has no
+// refresh API for images: if the credential expires mid-upload, the image
+// is registered again and the upload restarted once (files only).
+func (u *Uploader) UploadImage(ctx context.Context, src Source, m ImageMeta, opts ...Option) (*ImageResult, error) {
+	created, res, err := u.uploadRegistered(ctx, "UploadImage", src, opts, func(ctx context.Context, size int64, name string) (*vodapi.Upload, error) {
+		req, err := imageRequest(m, name)
+		if err != nil {
+			return nil, err
+		}
+		return u.vod.CreateUploadImage(ctx, req)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &ImageResult{ImageID: created.MediaID, ImageURL: created.MediaURL, Result: res}, nil
+}
+
+// UploadAttachedMedia uploads a watermark, subtitle or material file
+// through CreateUploadAttachedMedia; like images, it has no refresh API.
+func (u *Uploader) UploadAttachedMedia(ctx context.Context, src Source, m AttachedMediaMeta, opts ...Option) (*AttachedMediaResult, error) {
+	created, res, err := u.uploadRegistered(ctx, "UploadAttachedMedia", src, opts, func(ctx context.Context, size int64, name string) (*vodapi.Upload, error) {
+		req, err := attachedRequest(m, name, size)
+		if err != nil {
+			return nil, err
+		}
+		return u.vod.CreateUploadAttachedMedia(ctx, req)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &AttachedMediaResult{MediaID: created.MediaID, MediaURL: created.MediaURL, Result: res}, nil
+}
+
+// CreateImageUpload registers an image and returns the ticket a client
+// uploads it with. ImageExt is required here.
+func (u *Uploader) CreateImageUpload(ctx context.Context, m ImageMeta) (*UploadTicket, error) {
+	req, err := imageRequest(m, "")
+	if err != nil {
+		return nil, err
+	}
+	up, err := u.vod.CreateUploadImage(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("CreateImageUpload: %w", err)
+	}
+	t := up.ClientPayload()
+	return &t, nil
+}
+
+// CreateAttachedMediaUpload registers an attached media file and returns
+// the ticket a client uploads it with. FileName is required here.
+func (u *Uploader) CreateAttachedMediaUpload(ctx context.Context, m AttachedMediaMeta, fileSize int64) (*UploadTicket, error) {
+	req, err := attachedRequest(m, "", fileSize)
+	if err != nil {
+		return nil, err
+	}
+	up, err := u.vod.CreateUploadAttachedMedia(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("CreateAttachedMediaUpload: %w", err)
+	}
+	t := up.ClientPayload()
+	return &t, nil
+}
+
+// registerFunc validates and registers media of the given size and name.
+type registerFunc func(ctx context.Context, size int64, name string) (*vodapi.Upload, error)
+
+// uploadRegistered runs the upload of a media kind without a refresh API.
+// An expired credential cannot be renewed for the same object, so a file
+// is registered again and uploaded anew, once.
+func (u *Uploader) uploadRegistered(ctx context.Context, op string, src Source, opts []Option, register registerFunc) (*vodapi.Upload, Result, error) {
+	o, err := u.callOptions(opts)
+	if err != nil {
+		return nil, Result{}, err
+	}
+	start := time.Now()
+	opened, err := src.Open(ctx)
+	if err != nil {
+		return nil, Result{}, fmt.Errorf("%s: %w", op, err)
+	}
+	defer opened.Close()
+	for attempt := 1; ; attempt++ {
+		created, err := register(ctx, opened.Size, opened.Name)
+		if err != nil {
+			if errors.Is(err, ErrValidation) {
+				return nil, Result{}, err
+			}
+			return nil, Result{}, fmt.Errorf("%s: %w", op, err)
+		}
+		res, err := u.transfer(ctx, o, opened, created, nil, nil)
+		if err == nil {
+			return created, res.result(created, start), nil
+		}
+		if attempt > 1 || opened.At == nil || !errors.Is(err, uploadauth.ErrNoRefresh) {
+			return nil, Result{}, uploadError(op, created, res, err)
+		}
+		o.Logger.Warn("upload credential expired and cannot be refreshed; registering the media again",
+			"op", op, "abandoned_media_id", created.MediaID)
+	}
+}
+
+func imageRequest(m ImageMeta, name string) (vodapi.CreateImageRequest, error) {
+	ext := m.ImageExt
+	if ext == "" {
+		ext = meta.Ext(name)
+	}
+	ext = strings.ToLower(ext)
+	checks := []*meta.Violation{
+		meta.Text("Title", m.Title, meta.MaxTitleBytes, false),
+		meta.Text("Description", m.Description, meta.MaxDescriptionBytes, false),
+		meta.Tags(m.Tags),
+	}
+	if m.ImageType != "" && !meta.ImageType(m.ImageType) {
+		checks = append(checks, &meta.Violation{Field: "ImageType", Rule: "one of default, cover, watermark", Value: m.ImageType})
+	}
+	if !meta.Image(ext) {
+		checks = append(checks, &meta.Violation{Field: "ImageExt", Rule: "one of png, jpg, jpeg, gif", Value: ext})
+	}
+	if err := firstViolation(checks); err != nil {
+		return vodapi.CreateImageRequest{}, err
+	}
+	userData, err := encodeUserData(m.UserData)
+	if err != nil {
+		return vodapi.CreateImageRequest{}, err
+	}
+	return vodapi.CreateImageRequest{
+		ImageType: m.ImageType, ImageExt: ext, Title: m.Title, Description: m.Description,
+		CateID: m.CateID, Tags: m.Tags, OriginalFileName: name, StorageLocation: m.StorageLocation,
+		AppID: m.AppID, UserData: userData,
+	}, nil
+}
+
+func attachedRequest(m AttachedMediaMeta, name string, size int64) (vodapi.CreateAttachedMediaRequest, error) {
+	if m.FileName == "" {
+		m.FileName = name
+	}
+	ext := strings.ToLower(m.MediaExt)
+	if ext == "" {
+		ext = meta.Ext(m.FileName)
+	}
+	checks := []*meta.Violation{
+		meta.Text("Title", m.Title, meta.MaxTitleBytes, false),
+		meta.Text("FileName", m.FileName, meta.MaxFileNameBytes, true),
+		meta.Text("Description", m.Description, meta.MaxDescriptionBytes, false),
+		meta.Tags(m.Tags),
+	}
+	if len(m.CateIDs) > meta.MaxCateIDs {
+		checks = append(checks, &meta.Violation{Field: "CateIDs", Rule: "at most 5", Value: intString(len(m.CateIDs))})
+	}
+	switch ok, known := meta.Attached(m.BusinessType, ext); {
+	case !known:
+		checks = append(checks, &meta.Violation{Field: "BusinessType", Rule: "one of watermark, subtitle, material", Value: m.BusinessType})
+	case !ok:
+		checks = append(checks, &meta.Violation{Field: "MediaExt", Rule: "an extension " + m.BusinessType + " accepts", Value: ext})
+	}
+	if err := firstViolation(checks); err != nil {
+		return vodapi.CreateAttachedMediaRequest{}, err
+	}
+	userData, err := encodeUserData(m.UserData)
+	if err != nil {
+		return vodapi.CreateAttachedMediaRequest{}, err
+	}
+	return vodapi.CreateAttachedMediaRequest{
+		BusinessType: m.BusinessType, MediaExt: ext, Title: m.Title, FileName: m.FileName,
+		FileSize: max(size, 0), Description: m.Description, CateIDs: m.CateIDs, Tags: m.Tags,
+		StorageLocation: m.StorageLocation, AppID: m.AppID, UserData: userData,
+	}, nil
+}
+
+func firstViolation(checks []*meta.Violation) error {
+	for _, v := range checks {
+		if v != nil {
+			return invalid(v.Field, v.Rule, v.Value)
+		}
+	}
+	return nil
+}
+
+// uploadVideoResumable uploads a file with a checkpoint: it resumes the
+// video a previous run of the same file and metadata left, or creates one
+// and records it before sending a byte.
+func (u *Uploader) uploadVideoResumable(ctx context.Context, o Options, opened *source.Opened,
+	req vodapi.CreateVideoRequest, start time.Time) (*VideoResult, error) {
+	ident, err := checkpoint.IdentifyFile(opened.Path)
+	if err != nil {
+		return nil, fmt.Errorf("UploadVideo: %w", err)
+	}
+	key := checkpoint.Key(checkpoint.KindVideo, ident, destinationHash(req))
+	if l, ok := o.Checkpoints.(interface {
+		Lock(string) (func() error, error)
+	}); ok {
+		unlock, err := l.Lock(key)
+		if err != nil {
+			return nil, fmt.Errorf("UploadVideo %s: %w", opened.Path, err)
+		}
+		defer func() { _ = unlock() }()
+	}
+	rec, err := loadCheckpoint(ctx, o.Checkpoints, key, ident, o.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("UploadVideo %s: %w", opened.Path, err)
+	}
+	created, rec, err := u.resumeOrCreateVideo(ctx, req, rec, o.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("UploadVideo: %w", err)
+	}
+	rec.Source, rec.DestinationHash = ident, destinationHash(req)
+	cp := &videoCheckpoint{store: o.Checkpoints, key: key, opts: checkpoint.TrackerOptions{Logger: o.Logger}}
+	if err := cp.track(ctx, rec); err != nil {
+		return nil, uploadError("UploadVideo", created, uploaded{}, fmt.Errorf("record checkpoint: %w", err))
+	}
+	rs := &resumeState{uploadID: rec.UploadID, partSize: rec.PartSize, recorded: ossParts(rec.Parts),
+		initiated: func(id string, partSize int64) error {
+			next := *rec
+			next.UploadID, next.PartSize, next.Parts = id, partSize, nil
+			return cp.track(ctx, &next)
+		},
+		partDone: cp.partDone,
+	}
+	res, err := u.transfer(ctx, o, opened, created, u.videoRefresher(created.MediaID), rs)
+	closeErr := cp.close(ctx)
+	if err != nil {
+		ue := uploadError("UploadVideo", created, res, err)
+		ue.Resumable = closeErr == nil
+		if closeErr != nil {
+			ue.Err = errors.Join(err, fmt.Errorf("save checkpoint: %w", closeErr))
+		}
+		return nil, ue
+	}
+	if err := o.Checkpoints.Delete(context.WithoutCancel(ctx), key); err != nil {
+		o.Logger.Warn("could not remove the checkpoint of a finished upload", "key", key, "error", err)
+	}
+	return &VideoResult{VideoID: created.MediaID, Result: res.result(created, start)}, nil
+}
+
+// resumeOrCreateVideo renews the credential of the checkpointed video, or
+// creates a video when there is no usable checkpoint. It says why when a
+// checkpoint cannot be used.
+func (u *Uploader) resumeOrCreateVideo(ctx context.Context, req vodapi.CreateVideoRequest, rec *checkpoint.Record,
+	log *slog.Logger) (*vodapi.Upload, *checkpoint.Record, error) {
+	if rec != nil {
+		up, err := u.vod.RefreshUploadVideo(ctx, rec.MediaID)
+		switch {
+		case err == nil && up.Address.Bucket == rec.Bucket && up.Address.FileName == rec.ObjectKey:
+			return up, rec, nil
+		case err == nil:
+			log.Warn("checkpointed video now has another upload address; starting a fresh upload", "video_id", rec.MediaID)
+		case isCode(err, "InvalidVideo.NotFound"):
+			log.Warn("checkpointed video no longer exists in VOD; starting a fresh upload", "video_id", rec.MediaID)
+		default:
+			return nil, nil, err
+		}
+	}
+	up, err := u.vod.CreateUploadVideo(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	return up, &checkpoint.Record{Kind: checkpoint.KindVideo, MediaID: up.MediaID,
+		Endpoint: up.Address.Endpoint, Bucket: up.Address.Bucket, ObjectKey: up.Address.FileName}, nil
+}
+
+// videoRefresher renews a video's upload credential (RefreshUploadVideo).
+func (u *Uploader) videoRefresher(videoID string) uploadauth.RefreshFunc {
+	return func(ctx context.Context) (uploadauth.Credentials, error) {
+		up, err := u.vod.RefreshUploadVideo(ctx, videoID)
 		if err != nil {
 			return uploadauth.Credentials{}, err
 		}
 		return stsFrom(up.Auth), nil
 	}
-	o.Logger.Debug("video created", "video_id", created.MediaID, "key", created.Address.FileName,
-		"request_id", created.RequestID)
-	res, err := u.transfer(ctx, o, opened, created, refresh)
-	if err != nil {
-		return nil, uploadError("UploadVideo", created, res, err)
-	}
-	return &VideoResult{
-		VideoID: created.MediaID, RequestID: created.RequestID,
-		Bucket: created.Address.Bucket, ObjectKey: created.Address.FileName,
-		Bytes: res.Bytes, CRC64: res.CRC64, Parts: res.Parts,
-		Retries: res.retries, Refreshes: res.refreshes, Duration: time.Since(start),
-	}, nil
 }
 
 // uploaded is a transferResult plus the counters of its transfer.
@@ -209,10 +585,19 @@ type uploaded struct {
 	retries, refreshes int
 }
 
+func (r uploaded) result(created *vodapi.Upload, start time.Time) Result {
+	return Result{
+		MediaID: created.MediaID, RequestID: created.RequestID,
+		Bucket: created.Address.Bucket, ObjectKey: created.Address.FileName,
+		Bytes: r.Bytes, CRC64: r.CRC64, Parts: r.Parts, ResumedParts: r.Resumed,
+		Retries: r.retries, Refreshes: r.refreshes, Duration: time.Since(start),
+	}
+}
+
 // transfer writes opened to the object VOD allocated in created, renewing
 // the credential with refresh.
 func (u *Uploader) transfer(ctx context.Context, o Options, opened *source.Opened, created *vodapi.Upload,
-	refresh uploadauth.RefreshFunc) (uploaded, error) {
+	refresh uploadauth.RefreshFunc, resume *resumeState) (uploaded, error) {
 	holder := uploadauth.New(stsFrom(created.Auth), refresh,
 		uploadauth.Options{RefreshAt: o.RefreshAt, Logger: o.Logger})
 	api, err := ossclient.New(ossclient.Config{
@@ -225,7 +610,7 @@ func (u *Uploader) transfer(ctx context.Context, o Options, opened *source.Opene
 	meter := progress.Start(opened.Size, o.progressFunc(), o.ProgressInterval)
 	defer meter.Stop()
 	t := &transfer{api: api, key: created.Address.FileName, creds: holder, opts: o,
-		meter: meter, sem: u.sem, log: o.Logger}
+		meter: meter, sem: u.sem, log: o.Logger, resume: resume}
 	res, err := t.run(ctx, opened)
 	if err == nil {
 		meter.SetTotal(res.Bytes)
@@ -267,7 +652,26 @@ func (u *Uploader) callOptions(opts []Option) (Options, error) {
 	case !sameProvider(o.Credentials, u.opts.Credentials):
 		return o, invalid("Credentials", "can only be set in New", "")
 	}
-	return o, o.validate()
+	if o.CheckpointDir != u.opts.CheckpointDir {
+		o.Checkpoints = nil
+	}
+	if err := o.validate(); err != nil {
+		return o, err
+	}
+	return o, o.openCheckpoints()
+}
+
+// openCheckpoints turns CheckpointDir into a store.
+func (o *Options) openCheckpoints() error {
+	if o.Checkpoints != nil || o.CheckpointDir == "" {
+		return nil
+	}
+	store, err := checkpoint.NewDirStore(o.CheckpointDir)
+	if err != nil {
+		return fmt.Errorf("vodupload: checkpoint directory: %w", err)
+	}
+	o.Checkpoints = store
+	return nil
 }
 
 func sameProvider(a, b CredentialsProvider) bool {
@@ -292,10 +696,8 @@ func videoRequest(m VideoMeta, size int64) (vodapi.CreateVideoRequest, error) {
 	if m.CateID < 0 {
 		checks = append(checks, &meta.Violation{Field: "CateID", Rule: "not negative", Value: strconv.FormatInt(m.CateID, 10)})
 	}
-	for _, v := range checks {
-		if v != nil {
-			return vodapi.CreateVideoRequest{}, invalid(v.Field, v.Rule, v.Value)
-		}
+	if err := firstViolation(checks); err != nil {
+		return vodapi.CreateVideoRequest{}, err
 	}
 	userData, err := encodeUserData(m.UserData)
 	if err != nil {
@@ -330,13 +732,94 @@ func stsFrom(a vodapi.UploadAuth) uploadauth.Credentials {
 	}
 }
 
-func uploadError(op string, created *vodapi.Upload, res uploaded, err error) error {
-	if errors.Is(err, ErrValidation) && created == nil {
-		return err
-	}
+func uploadError(op string, created *vodapi.Upload, res uploaded, err error) *UploadError {
 	return &UploadError{
 		Op: op, MediaID: created.MediaID, Bucket: created.Address.Bucket, ObjectKey: created.Address.FileName,
 		UploadID: res.UploadID, PartsDone: res.Parts, BytesDone: res.Bytes,
 		Aborted: res.Aborted, AbortErr: res.AbortErr, Err: err,
 	}
+}
+
+// videoCheckpoint owns the tracker of one resumable upload; a new multipart
+// upload replaces the tracker with one for the new UploadId.
+type videoCheckpoint struct {
+	store   CheckpointStore
+	key     string
+	opts    checkpoint.TrackerOptions
+	tracker *checkpoint.Tracker
+}
+
+// track starts recording rec, durably before it returns, so a crash right
+// after still finds this media and upload.
+func (c *videoCheckpoint) track(ctx context.Context, rec *checkpoint.Record) error {
+	if err := c.close(ctx); err != nil {
+		return err
+	}
+	c.tracker = checkpoint.NewTracker(c.store, c.key, rec, c.opts)
+	return c.tracker.Flush(ctx)
+}
+
+func (c *videoCheckpoint) partDone(p ossclient.Part) {
+	c.tracker.PartDone(checkpoint.Part{Number: p.Number, ETag: p.ETag, Size: p.Size, CRC64: p.CRC64})
+}
+
+// close flushes and stops the tracker, also when ctx was cancelled: that is
+// when the checkpoint matters most.
+func (c *videoCheckpoint) close(ctx context.Context) error {
+	if c.tracker == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	err := c.tracker.Close(ctx)
+	c.tracker = nil
+	return err
+}
+
+// loadCheckpoint returns the usable record under key, or nil. A corrupt,
+// foreign or stale record is deleted with a warning saying why; only a
+// store that cannot be read is an error, since starting over then could
+// duplicate the video.
+func loadCheckpoint(ctx context.Context, store CheckpointStore, key string, ident checkpoint.SourceIdentity,
+	log *slog.Logger) (*checkpoint.Record, error) {
+	data, err := store.Load(ctx, key)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load checkpoint: %w", err)
+	}
+	rec, err := checkpoint.Decode(data)
+	reason := ""
+	switch {
+	case err != nil:
+		reason = "checkpoint is unreadable (" + err.Error() + ")"
+	case rec.Kind != checkpoint.KindVideo:
+		reason = "checkpoint is for another kind of upload"
+	case !rec.Source.Matches(ident):
+		reason = "the file changed since the checkpoint was written"
+	default:
+		return rec, nil
+	}
+	log.Warn("ignoring checkpoint; starting a fresh upload", "reason", reason, "key", key)
+	if err := store.Delete(ctx, key); err != nil {
+		log.Warn("could not delete the ignored checkpoint", "key", key, "error", err)
+	}
+	return nil, nil
+}
+
+// destinationHash fingerprints the request, so changed metadata makes a
+// new video instead of resuming into the old one.
+func destinationHash(req vodapi.CreateVideoRequest) string {
+	b, _ := json.Marshal(req) // plain strings and numbers: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+func ossParts(parts []checkpoint.Part) []ossclient.Part {
+	out := make([]ossclient.Part, len(parts))
+	for i, p := range parts {
+		out[i] = ossclient.Part{Number: p.Number, ETag: p.ETag, Size: p.Size, CRC64: p.CRC64, HasCRC: true}
+	}
+	return out
 }

@@ -4,6 +4,8 @@
 package partio
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -125,3 +127,23 @@ func (p *Pool) Get(done <-chan struct{}) []byte {
 
 // Put returns a buffer.
 func (p *Pool) Put(b []byte) { p.free <- b }
+
+// Digest reads r to the end and returns the hex MD5 (which is what OSS
+// reports as a part's ETag) and the CRC64 of its bytes, in one pass.
+func Digest(r io.Reader) (md5hex string, crc uint64, err error) {
+	h := md5.New()
+	buf := make([]byte, 256<<10)
+	for {
+		n, rerr := r.Read(buf)
+		if n > 0 {
+			h.Write(buf[:n])
+			crc = crc64.Update(crc, buf[:n])
+		}
+		if rerr == io.EOF {
+			return hex.EncodeToString(h.Sum(nil)), crc, nil
+		}
+		if rerr != nil {
+			return "", 0, rerr
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package vodupload
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vodupload/vodupload/internal/emulator"
+)
+
+func TestUploadImageAndAttachedMedia(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+
+	png, pngData := writeFile(t, "cover.png", 20<<10)
+	img, err := u.UploadImage(context.Background(), FileSource(png), ImageMeta{ImageType: "cover", Title: "cover"})
+	require.NoError(t, err)
+	assert.NotEmpty(t, img.ImageID)
+	assert.NotEmpty(t, img.ImageURL)
+	stored, err := srv.Object(img.Bucket, img.ObjectKey)
+	require.NoError(t, err)
+	assert.Equal(t, pngData, stored)
+
+	for _, tc := range []struct{ business, file string }{
+		{"watermark", "logo.png"}, {"subtitle", "movie.en.vtt"}, {"material", "pack.zip"},
+	} {
+		path, data := writeFile(t, tc.file, 3000)
+		res, err := u.UploadAttachedMedia(context.Background(), FileSource(path), AttachedMediaMeta{BusinessType: tc.business, Title: tc.file})
+		require.NoError(t, err, tc.business)
+		assert.NotEmpty(t, res.MediaID)
+		stored, err := srv.Object(res.Bucket, res.ObjectKey)
+		require.NoError(t, err)
+		assert.Equal(t, data, stored, tc.business)
+	}
+}
+
+func TestImageAndAttachedValidation(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	dir := t.TempDir()
+	file := func(name string) Source {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.WriteFile(p, []byte("x"), 0o600))
+		return FileSource(p)
+	}
+	tests := []struct {
+		name  string
+		field string
+		run   func() error
+	}{
+		{"image bad ext", "ImageExt", func() error {
+			_, err := u.UploadImage(context.Background(), file("a.bmp"), ImageMeta{})
+			return err
+		}},
+		{"image bad type", "ImageType", func() error {
+			_, err := u.UploadImage(context.Background(), file("a.png"), ImageMeta{ImageType: "poster"})
+			return err
+		}},
+		{"attached unknown business", "BusinessType", func() error {
+			_, err := u.UploadAttachedMedia(context.Background(), file("a.png"), AttachedMediaMeta{BusinessType: "poster"})
+			return err
+		}},
+		{"subtitle as png", "MediaExt", func() error {
+			_, err := u.UploadAttachedMedia(context.Background(), file("b.png"), AttachedMediaMeta{BusinessType: "subtitle"})
+			return err
+		}},
+		{"too many categories", "CateIDs", func() error {
+			_, err := u.UploadAttachedMedia(context.Background(), file("c.srt"), AttachedMediaMeta{BusinessType: "subtitle", CateIDs: []int64{1, 2, 3, 4, 5, 6}})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		var ve *ValidationError
+		require.ErrorAs(t, tt.run(), &ve, tt.name)
+		assert.Equal(t, tt.field, ve.Field, tt.name)
+	}
+	assert.Empty(t, srv.Counters().Requests, "nothing reached VOD")
+}
