@@ -809,8 +809,11 @@ func loadCheckpoint(ctx context.Context, store CheckpointStore, key string, iden
 }
 
 // destinationHash fingerprints the request, so changed metadata makes a
-// new video instead of resuming into the old one.
+// new video instead of resuming into the old one. The size is left out: a
+// changed file keeps its checkpoint key, so the stale record is found,
+// reported and replaced rather than orphaned.
 func destinationHash(req vodapi.CreateVideoRequest) string {
+	req.FileSize = 0
 	b, _ := json.Marshal(req) // plain strings and numbers: cannot fail
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])

@@ -57,7 +57,7 @@ func writeFile(t *testing.T, name string, n int) (string, []byte) {
 }
 
 // requireStored checks the emulator holds exactly data for res.
-func requireStored(t *testing.T, srv *emulator.Server, res *VideoResult, data []byte) {
+func requireStored(t *testing.T, srv *emulator.Server, res *Result, data []byte) {
 	t.Helper()
 	got, err := srv.Object(res.Bucket, res.ObjectKey)
 	require.NoError(t, err)
@@ -74,7 +74,7 @@ func TestUploadVideoSmallFileSinglePut(t *testing.T) {
 
 	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "small", Tags: []string{"a", "b"}})
 	require.NoError(t, err)
-	requireStored(t, srv, res, data)
+	requireStored(t, srv, &res.Result, data)
 	assert.Equal(t, 1, res.Parts)
 	assert.NotEmpty(t, res.VideoID)
 	assert.EqualValues(t, 1, srv.Counters().Requests["PutObject"])
@@ -96,7 +96,7 @@ func TestUploadVideoMultipartFourWorkers(t *testing.T) {
 
 	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "forty"})
 	require.NoError(t, err)
-	requireStored(t, srv, res, data)
+	requireStored(t, srv, &res.Result, data)
 	assert.Equal(t, 40, res.Parts)
 	c := srv.Counters()
 	assert.EqualValues(t, 40, c.Requests["UploadPart"])
@@ -129,7 +129,7 @@ func TestUploadSurvivesCredentialExpiryDuringSlowUpload(t *testing.T) {
 	start := time.Now()
 	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "slow"})
 	require.NoError(t, err)
-	requireStored(t, srv, res, data)
+	requireStored(t, srv, &res.Result, data)
 	assert.Greater(t, time.Since(start), 8*time.Second, "the bandwidth cap held")
 	assert.GreaterOrEqual(t, srv.Counters().Refreshes, int64(3))
 	assert.GreaterOrEqual(t, res.Refreshes, 3)
@@ -146,7 +146,7 @@ func TestUploadSurvivesServerErrorsAndResets(t *testing.T) {
 
 	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "flaky"})
 	require.NoError(t, err)
-	requireStored(t, srv, res, data)
+	requireStored(t, srv, &res.Result, data)
 	assert.Positive(t, res.Retries, "faults were injected and retried")
 	assert.Positive(t, srv.Counters().Faults["error"]+srv.Counters().Faults["reset"])
 }
@@ -248,7 +248,7 @@ func TestPerCallOptionsDoNotChangeTheUploader(t *testing.T) {
 	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "p"},
 		WithPartSize(mib), WithMultipartThreshold(mib))
 	require.NoError(t, err)
-	requireStored(t, srv, res, data)
+	requireStored(t, srv, &res.Result, data)
 	assert.Equal(t, 3, res.Parts)
 	assert.EqualValues(t, 2*mib, u.opts.PartSize, "the shared Uploader kept its own options")
 
@@ -302,6 +302,6 @@ func TestStreamOfUnknownSize(t *testing.T) {
 		}
 		res, err := u.UploadVideo(context.Background(), src, VideoMeta{Title: "s"})
 		require.NoError(t, err, "size %d", n)
-		requireStored(t, srv, res, data)
+		requireStored(t, srv, &res.Result, data)
 	}
 }

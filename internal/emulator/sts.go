@@ -20,6 +20,7 @@ type stsCredential struct {
 	Key             string
 	Prefix          string // "" unless the credential also covers a directory
 	MediaID         string
+	authStrings     []string // UploadAuth values that carried it, for Secrets
 }
 
 // allows reports whether the credential may touch bucket/key.
@@ -87,7 +88,11 @@ func (s *Server) uploadAuth(c *stsCredential) string {
 		ExpireUTCTime:   c.Expires.UTC().Format(time.RFC3339),
 		Region:          s.opts.Region,
 	}
-	return encodeJSONBase64(v)
+	auth := encodeJSONBase64(v)
+	s.mu.Lock()
+	c.authStrings = append(c.authStrings, auth)
+	s.mu.Unlock()
+	return auth
 }
 
 // uploadAddress encodes an object location the way VOD's UploadAddress does.

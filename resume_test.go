@@ -1,0 +1,311 @@
+package vodupload
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vodupload/vodupload/internal/emulator"
+)
+
+// The kill test re-executes this test binary as the uploading child.
+const childEnv = "VODUPLOAD_TEST_CHILD"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) == "resume" {
+		os.Exit(resumeChild())
+	}
+	os.Exit(m.Run())
+}
+
+// resumeChild uploads the file named in the environment with a checkpoint,
+// until the parent kills it.
+func resumeChild() int {
+	u, err := New(
+		WithEndpoint(os.Getenv("VOD_ENDPOINT")),
+		WithCredentials(StaticCredentials(os.Getenv("VOD_KEY_ID"), os.Getenv("VOD_KEY_SECRET"))),
+		WithPartSize(mib), WithConcurrency(4), WithMultipartThreshold(mib),
+		WithCheckpointDir(os.Getenv("VOD_CHECKPOINTS")),
+	)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	_, err = u.UploadVideo(context.Background(), FileSource(os.Getenv("VOD_FILE")), VideoMeta{Title: "killed"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// syncBuffer is a log sink safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
+	t.Parallel()
+	// 4 connections at 2 MiB/s: the child needs ~8 s for 64 MiB, so it is
+	// killed mid-way, after at least 20 acknowledged parts.
+	srv := newEmulator(t, emulator.Options{Faults: emulator.Faults{BandwidthBPS: 2 << 20}})
+	path, data := writeFile(t, "master.mp4", 64*mib)
+	dir := filepath.Join(t.TempDir(), "checkpoints")
+
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	child.Env = append(os.Environ(), childEnv+"=resume", "VOD_ENDPOINT="+srv.URL,
+		"VOD_KEY_ID="+srv.AccessKeyID, "VOD_KEY_SECRET="+srv.AccessKeySecret,
+		"VOD_FILE="+path, "VOD_CHECKPOINTS="+dir)
+	var childErr syncBuffer
+	child.Stderr = &childErr
+	require.NoError(t, child.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- child.Wait() }()
+
+	acked := func() (uploadID string, n int64) {
+		for id, parts := range srv.Counters().Parts {
+			for _, c := range parts {
+				n += c
+			}
+			uploadID = id
+		}
+		return uploadID, n
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if _, n := acked(); n >= 20 {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("child ended before it was killed: %v: %s", err, childErr.String())
+		default:
+		}
+		require.True(t, time.Now().Before(deadline), "child made no progress: %s", childErr.String())
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.NoError(t, child.Process.Kill()) // SIGKILL: no cleanup runs
+	<-exited
+	uploadID, ackedAtKill := acked()
+	require.Less(t, ackedAtKill, int64(64), "the kill came before the end")
+	srv.SetFaults(emulator.Faults{})
+
+	u := newUploader(t, srv, WithPartSize(mib), WithConcurrency(4), WithMultipartThreshold(mib), WithCheckpointDir(dir))
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "killed"})
+	require.NoError(t, err)
+	requireStored(t, srv, &res.Result, data)
+
+	c := srv.Counters()
+	t.Logf("killed after %d acknowledged parts; resume took over %d parts and sent %d",
+		ackedAtKill, res.ResumedParts, res.Parts-res.ResumedParts)
+	assert.EqualValues(t, 1, c.Requests["CreateUploadVideo"], "one video: the resume kept the VideoId")
+	assert.GreaterOrEqual(t, c.Requests["RefreshUploadVideo"], int64(1))
+	assert.EqualValues(t, 1, c.Requests["InitiateMultipartUpload"], "the same multipart upload was continued")
+	assert.Equal(t, 64, res.Parts)
+	assert.GreaterOrEqual(t, int64(res.ResumedParts), ackedAtKill, "every part OSS acknowledged was taken over")
+	for n, sent := range c.Parts[uploadID] {
+		assert.EqualValues(t, 1, sent, "part %d accepted more than once", n)
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		assert.NotContains(t, e.Name(), ".ckpt", "the checkpoint is removed after success")
+	}
+}
+
+// interrupted starts an upload of path with a checkpoint in dir and
+// cancels it after some parts, leaving the checkpoint behind.
+func interrupted(t *testing.T, srv *emulator.Server, path, dir string) {
+	t.Helper()
+	srv.SetFaults(emulator.Faults{BandwidthBPS: 1 << 20})
+	defer srv.SetFaults(emulator.Faults{})
+	u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithCheckpointDir(dir))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	start := srv.Counters().Requests["UploadPart"]
+	go func() {
+		for srv.Counters().Requests["UploadPart"] < start+6 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	_, err := u.UploadVideo(ctx, FileSource(path), VideoMeta{Title: "resumable"})
+	var ue *UploadError
+	require.ErrorAs(t, err, &ue)
+	require.True(t, ue.Resumable, "with checkpoints on, a cancelled upload is resumable: %v", err)
+	assert.False(t, ue.Aborted)
+	assert.Contains(t, err.Error(), "resumable")
+	require.NotEmpty(t, srv.MultipartUploads(), "the parts were kept, not aborted")
+}
+
+func checkpointFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.ckpt"))
+	require.NoError(t, err)
+	return files
+}
+
+func TestCheckpointFilesHoldNoSecretAndAreOwnerOnly(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	path, _ := writeFile(t, "secret.mp4", 4*mib)
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	interrupted(t, srv, path, dir)
+
+	files := checkpointFiles(t, dir)
+	require.Len(t, files, 1)
+	st, err := os.Stat(files[0])
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	body, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	for _, secret := range srv.Secrets() {
+		assert.NotContains(t, string(body), secret)
+	}
+}
+
+func TestResumeFallsBackToAFreshUploadWhenItMust(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		between   func(t *testing.T, srv *emulator.Server, path, dir string) []byte // returns the new file content, or nil
+		wantVideo int64                                                             // CreateUploadVideo calls after both runs
+		wantLog   string
+	}{
+		{"file modified", func(t *testing.T, _ *emulator.Server, path, _ string) []byte {
+			data := make([]byte, 3*mib+77)
+			_, _ = rand.Read(data)
+			require.NoError(t, os.WriteFile(path, data, 0o600))
+			return data
+		}, 2, "the file changed"},
+		{"checkpoint truncated", corruptCheckpoint(func(b []byte) []byte { return b[:len(b)/2] }), 2, "unreadable"},
+		{"checkpoint random bytes", corruptCheckpoint(func(b []byte) []byte { _, _ = rand.Read(b); return b }), 2, "unreadable"},
+		{"checkpoint wrong magic", corruptCheckpoint(func(b []byte) []byte { return append([]byte("xx"), b[2:]...) }), 2, "unreadable"},
+		{"video deleted in VOD", func(t *testing.T, srv *emulator.Server, _, dir string) []byte {
+			body, err := os.ReadFile(checkpointFiles(t, dir)[0])
+			require.NoError(t, err)
+			srv.DeleteMedia(videoIDIn(t, body))
+			return nil
+		}, 2, "no longer exists in VOD"},
+		{"multipart upload expired after 7 days", func(t *testing.T, srv *emulator.Server, _, _ string) []byte {
+			srv.ExpireMultipartUploads()
+			return nil
+		}, 1, "no longer exists"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newEmulator(t, emulator.Options{})
+			path, data := writeFile(t, "movie.mp4", 4*mib)
+			dir := filepath.Join(t.TempDir(), "ckpt")
+			interrupted(t, srv, path, dir)
+			if changed := tt.between(t, srv, path, dir); changed != nil {
+				data = changed
+			}
+			var logs syncBuffer
+			u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithCheckpointDir(dir),
+				WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+			res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "resumable"})
+			require.NoError(t, err)
+			requireStored(t, srv, &res.Result, data)
+			assert.EqualValues(t, tt.wantVideo, srv.Counters().Requests["CreateUploadVideo"])
+			assert.Contains(t, logs.String(), tt.wantLog)
+			assert.Empty(t, checkpointFiles(t, dir))
+		})
+	}
+}
+
+func corruptCheckpoint(mutate func([]byte) []byte) func(*testing.T, *emulator.Server, string, string) []byte {
+	return func(t *testing.T, _ *emulator.Server, _, dir string) []byte {
+		files := checkpointFiles(t, dir)
+		require.Len(t, files, 1)
+		body, err := os.ReadFile(files[0])
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(files[0], mutate(body), 0o600))
+		return nil
+	}
+}
+
+// videoIDIn pulls the media ID out of a checkpoint file.
+func videoIDIn(t *testing.T, body []byte) string {
+	t.Helper()
+	s := string(body)
+	i := strings.Index(s, `"mediaId":"`)
+	require.GreaterOrEqual(t, i, 0, "checkpoint has a mediaId")
+	s = s[i+len(`"mediaId":"`):]
+	return s[:strings.IndexByte(s, '"')]
+}
+
+func TestResumedUploadKeepsVideoID(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	path, data := writeFile(t, "resume.mp4", 4*mib)
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	interrupted(t, srv, path, dir)
+	body, err := os.ReadFile(checkpointFiles(t, dir)[0])
+	require.NoError(t, err)
+	videoID := videoIDIn(t, body)
+
+	u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithCheckpointDir(dir))
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "resumable"})
+	require.NoError(t, err)
+	requireStored(t, srv, &res.Result, data)
+	assert.Equal(t, videoID, res.VideoID)
+	assert.Positive(t, res.ResumedParts)
+	assert.EqualValues(t, 1, srv.Counters().Requests["CreateUploadVideo"])
+	parts := srv.Counters().Parts
+	require.Len(t, parts, 1, "one multipart upload across both runs")
+	for _, perPart := range parts {
+		for n, sent := range perPart {
+			assert.EqualValues(t, 1, sent, "part %d accepted more than once", n)
+		}
+	}
+}
+
+func TestConcurrentResumeOfOneCheckpointIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{Faults: emulator.Faults{BandwidthBPS: 512 << 10}})
+	path, _ := writeFile(t, "twice.mp4", 4*mib)
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithCheckpointDir(dir))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	first := make(chan error, 1)
+	go func() {
+		_, err := u.UploadVideo(ctx, FileSource(path), VideoMeta{Title: "twice"})
+		first <- err
+	}()
+	for srv.Counters().Requests["UploadPart"] == 0 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	_, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "twice"})
+	assert.ErrorIs(t, err, ErrCheckpointLocked)
+	cancel()
+	<-first
+	assert.EqualValues(t, 1, srv.Counters().Requests["CreateUploadVideo"], "the refused upload created nothing")
+}
