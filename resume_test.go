@@ -112,6 +112,7 @@ func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
 	require.NoError(t, child.Process.Kill()) // SIGKILL: no cleanup runs
 	<-exited
 	uploadID, ackedAtKill := acked()
+	finishedAtKill := srv.Counters().Parts[uploadID]
 	require.Less(t, ackedAtKill, int64(64), "the kill came before the end")
 	srv.SetFaults(emulator.Faults{})
 
@@ -128,9 +129,20 @@ func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
 	assert.EqualValues(t, 1, c.Requests["InitiateMultipartUpload"], "the same multipart upload was continued")
 	assert.Equal(t, 64, res.Parts)
 	assert.GreaterOrEqual(t, int64(res.ResumedParts), ackedAtKill, "every part OSS acknowledged was taken over")
+	// Parts OSS acknowledged before the kill are never sent again. Parts
+	// in flight at the kill may be: OSS can finish reading one after the
+	// client died, later than the resume's ListParts.
+	resent := 0
 	for n, sent := range c.Parts[uploadID] {
-		assert.EqualValues(t, 1, sent, "part %d accepted more than once", n)
+		if _, finished := finishedAtKill[n]; finished {
+			assert.EqualValues(t, 1, sent, "finished part %d was sent again", n)
+		}
+		if sent > 1 {
+			resent++
+		}
 	}
+	t.Logf("parts sent twice: %d (in flight at the kill: at most 4)", resent)
+	assert.LessOrEqual(t, resent, 4, "re-sent parts are bounded by the in-flight count")
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		assert.NotContains(t, e.Name(), ".ckpt", "the checkpoint is removed after success")
