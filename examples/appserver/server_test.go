@@ -1,0 +1,207 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vodupload/vodupload/internal/emulator"
+	"github.com/vodupload/vodupload/internal/vodapi"
+)
+
+const goodVideo = `{"title":"holiday","file_name":"holiday.mp4","file_size":1048576}`
+
+func TestAuthentication(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.Options{}, Options{})
+	tests := []struct {
+		name      string
+		auth      string // "" sends no Authorization header
+		status    int
+		challenge string
+	}{
+		{"missing header", "", http.StatusUnauthorized, `Bearer realm="appserver"`},
+		{"wrong token", "Bearer not-the-token-0123456789", http.StatusUnauthorized, `Bearer realm="appserver", error="invalid_token"`},
+		{"token prefix", "Bearer " + testToken[:len(testToken)-1], http.StatusUnauthorized, `Bearer realm="appserver", error="invalid_token"`},
+		{"wrong scheme", "Basic " + testToken, http.StatusUnauthorized, `Bearer realm="appserver", error="invalid_request"`},
+		{"scheme without token", "Bearer", http.StatusUnauthorized, `Bearer realm="appserver", error="invalid_request"`},
+		{"scheme is case-insensitive", "bearer " + testToken, http.StatusCreated, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			headers := map[string]string{"Content-Type": "application/json"}
+			if tt.auth != "" {
+				headers["Authorization"] = tt.auth
+			}
+			r := call(t, h.app.URL, http.MethodPost, "/v1/videos", headers, goodVideo)
+			require.Equal(t, tt.status, r.status, string(r.body))
+			if tt.status != http.StatusUnauthorized {
+				assert.NotEmpty(t, r.ticket(t).VideoID)
+				return
+			}
+			assert.Equal(t, tt.challenge, r.header.Get("WWW-Authenticate"))
+			assert.Equal(t, "Unauthorized", r.errorDetail(t).Code)
+		})
+	}
+	assert.Equal(t, int64(1), h.emu.Counters().Requests["CreateUploadVideo"],
+		"only the authenticated request may create a video")
+}
+
+func TestRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.Options{}, Options{})
+	jsonAuth := map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "application/json"}
+	tests := []struct {
+		name        string
+		path        string
+		headers     map[string]string
+		body        string
+		status      int
+		code, field string
+		message     string // substring
+	}{
+		{"malformed JSON", "/v1/videos", jsonAuth, `{"title":`, 400, "MalformedRequest", "", "body ends early"},
+		{"syntax error", "/v1/videos", jsonAuth, `{"title" "x"}`, 400, "MalformedRequest", "", "malformed JSON at byte"},
+		{"unknown field", "/v1/videos", jsonAuth, `{"titel":"x","file_name":"a.mp4"}`, 400, "MalformedRequest", "", `unknown field "titel"`},
+		{"two objects", "/v1/videos", jsonAuth, goodVideo + goodVideo, 400, "MalformedRequest", "", "single JSON object"},
+		{"empty body", "/v1/videos", jsonAuth, ``, 400, "MalformedRequest", "", "empty"},
+		{"array", "/v1/videos", jsonAuth, `[]`, 400, "MalformedRequest", "", "must be a JSON object"},
+		{"wrong type", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","file_size":"big"}`, 400, "MalformedRequest", "", `"file_size" must be a number`},
+		{"size overflows", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","file_size":1e30}`, 400, "MalformedRequest", "", "whole number"},
+		{"oversized body", "/v1/videos", jsonAuth, `{"title":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "RequestEntityTooLarge", "", "65536 bytes"},
+		{"text/plain", "/v1/videos", map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "text/plain"}, goodVideo, 415, "UnsupportedMediaType", "", "application/json"},
+		{"no content type", "/v1/videos", map[string]string{"Authorization": "Bearer " + testToken}, goodVideo, 415, "UnsupportedMediaType", "", "application/json"},
+		{"title of 129 bytes", "/v1/videos", jsonAuth, `{"title":"` + strings.Repeat("t", 129) + `","file_name":"a.mp4"}`, 400, "InvalidParameter", "Title", "128 bytes"},
+		{"title missing", "/v1/videos", jsonAuth, `{"file_name":"a.mp4"}`, 400, "InvalidParameter", "Title", ""},
+		{"unsupported extension", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.exe"}`, 400, "InvalidParameter", "FileName", ""},
+		{"negative size", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","file_size":-1}`, 400, "InvalidParameter", "FileSize", ""},
+		{"17 tags", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","tags":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]}`, 400, "InvalidParameter", "Tags", ""},
+		{"malformed video id", "/v1/videos/a.b/refresh", jsonAuth, ``, 400, "InvalidParameter", "VideoId", ""},
+		{"image ext", "/v1/images", jsonAuth, `{"image_ext":"bmp"}`, 400, "InvalidParameter", "ImageExt", ""},
+		{"subtitle as png", "/v1/attached-media", jsonAuth, `{"business_type":"subtitle","media_ext":"png","file_name":"a.png"}`, 400, "InvalidParameter", "MediaExt", ""},
+		{"six categories", "/v1/attached-media", jsonAuth, `{"business_type":"material","file_name":"a.zip","cate_ids":[1,2,3,4,5,6]}`, 400, "InvalidParameter", "CateIDs", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := call(t, h.app.URL, http.MethodPost, tt.path, tt.headers, tt.body)
+			require.Equal(t, tt.status, r.status, string(r.body))
+			d := r.errorDetail(t)
+			assert.Equal(t, tt.code, d.Code)
+			assert.Equal(t, tt.field, d.Field)
+			assert.Contains(t, d.Message, tt.message)
+			assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
+		})
+	}
+	c := h.emu.Counters()
+	assert.Zero(t, c.Requests["CreateUploadVideo"]+c.Requests["CreateUploadImage"]+c.Requests["CreateUploadAttachedMedia"],
+		"invalid requests must not create media")
+}
+
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	const burst = 3
+	h := newHarness(t, emulator.Options{}, Options{Tokens: []string{testToken, otherToken}, Rate: 0.01, Burst: burst})
+	for i := range burst {
+		require.Equal(t, http.StatusCreated, h.post(t, "/v1/videos", goodVideo).status, "request %d", i+1)
+	}
+	r := h.post(t, "/v1/videos", goodVideo)
+	require.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.Equal(t, "Throttling", r.errorDetail(t).Code)
+	assert.Equal(t, "100", r.header.Get("Retry-After"), "one token per 100 s")
+
+	other := map[string]string{"Authorization": "Bearer " + otherToken, "Content-Type": "application/json"}
+	assert.Equal(t, http.StatusCreated, call(t, h.app.URL, http.MethodPost, "/v1/videos", other, goodVideo).status,
+		"another client keeps its own budget")
+
+	// Guessing tokens spends the guesser's (IP-keyed) budget.
+	guess := map[string]string{"Authorization": "Bearer guess-0123456789abcdef", "Content-Type": "application/json"}
+	statuses := make([]int, 0, burst+1)
+	for range burst + 1 {
+		statuses = append(statuses, call(t, h.app.URL, http.MethodPost, "/v1/videos", guess, goodVideo).status)
+	}
+	assert.Equal(t, []int{401, 401, 401, 429}, statuses)
+	assert.Equal(t, http.StatusOK, call(t, h.app.URL, http.MethodGet, "/healthz", map[string]string{}, "").status,
+		"health checks are not limited")
+	assert.Equal(t, int64(burst+1), h.emu.Counters().Requests["CreateUploadVideo"])
+}
+
+func TestRefresh(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.Options{}, Options{})
+	created := h.post(t, "/v1/videos", goodVideo)
+	require.Equal(t, http.StatusCreated, created.status, string(created.body))
+	first := created.ticket(t)
+
+	r := h.post(t, "/v1/videos/"+first.VideoID+"/refresh", "")
+	require.Equal(t, http.StatusOK, r.status, string(r.body))
+	fresh := r.ticket(t)
+	assert.Equal(t, first.VideoID, fresh.VideoID)
+	assert.Equal(t, first.UploadAddress, fresh.UploadAddress, "a refresh keeps the object")
+	assert.NotEqual(t, first.UploadAuth, fresh.UploadAuth, "a refresh issues a new credential")
+	assert.WithinDuration(t, time.Now().Add(emulator.DefaultSTSTTL), fresh.Expires, time.Minute)
+
+	unknown := h.post(t, "/v1/videos/0123456789abcdef0123456789abcdef/refresh", "")
+	require.Equal(t, http.StatusNotFound, unknown.status, string(unknown.body))
+	d := unknown.errorDetail(t)
+	assert.Equal(t, "InvalidVideo.NotFound", d.Code)
+	assert.NotEmpty(t, d.RequestID, "VOD's RequestId is passed on for support")
+}
+
+func TestIssueImageAndAttachedMedia(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.Options{}, Options{})
+	tests := []struct {
+		name, path, body string
+		id               func(ticketResponse) string
+		url              func(ticketResponse) string
+		ext              string
+	}{
+		{"cover image", "/v1/images", `{"image_type":"cover","image_ext":"jpg","title":"poster","tags":["a"]}`,
+			func(r ticketResponse) string { return r.ImageID }, func(r ticketResponse) string { return r.ImageURL }, ".jpg"},
+		{"subtitle", "/v1/attached-media", `{"business_type":"subtitle","file_name":"en.vtt","file_size":42,"title":"English","cate_ids":[7]}`,
+			func(r ticketResponse) string { return r.MediaID }, func(r ticketResponse) string { return r.MediaURL }, ".vtt"},
+		{"watermark", "/v1/attached-media", `{"business_type":"watermark","media_ext":"png","file_name":"logo.png"}`,
+			func(r ticketResponse) string { return r.MediaID }, func(r ticketResponse) string { return r.MediaURL }, ".png"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := h.post(t, tt.path, tt.body)
+			require.Equal(t, http.StatusCreated, r.status, string(r.body))
+			tr := r.ticket(t)
+			assert.NotEmpty(t, tt.id(tr))
+			assert.NotEmpty(t, tt.url(tr))
+			assert.Empty(t, tr.VideoID)
+			addr, err := vodapi.DecodeAddress(tr.UploadAddress)
+			require.NoError(t, err)
+			assert.True(t, strings.HasSuffix(addr.FileName, tt.ext), addr.FileName)
+			_, err = vodapi.DecodeAuth(string(tr.UploadAuth), time.Now())
+			require.NoError(t, err, "the client gets a usable credential")
+			uploadSmall(t, h, tr)
+		})
+	}
+}
+
+// uploadSmall proves a ticket works: a client uploads with it alone.
+func uploadSmall(t *testing.T, h *harness, tr ticketResponse) {
+	t.Helper()
+	data := []byte(fmt.Sprintf("payload for %s", tr.ImageID+tr.MediaID))
+	res := uploadWithTicket(t, tr.uploadTicket(), data, nil)
+	got, err := h.emu.Object(res.Bucket, res.ObjectKey)
+	require.NoError(t, err)
+	assert.Equal(t, data, got)
+}
+
+func TestHealthz(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.Options{}, Options{})
+	r := call(t, h.app.URL, http.MethodGet, "/healthz", map[string]string{}, "")
+	require.Equal(t, http.StatusOK, r.status)
+	assert.JSONEq(t, `{"status":"ok"}`, string(r.body))
+	assert.Equal(t, http.StatusMethodNotAllowed, call(t, h.app.URL, http.MethodGet, "/v1/videos", nil, "").status)
+}
