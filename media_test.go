@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,4 +82,38 @@ func TestImageAndAttachedValidation(t *testing.T) {
 		assert.Equal(t, tt.field, ve.Field, tt.name)
 	}
 	assert.Empty(t, srv.Counters().Requests, "nothing reached VOD")
+}
+
+func TestBandwidthLimitHolds(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv, WithBandwidthLimit(5<<20), WithPartSize(mib))
+	path, data := writeFile(t, "limited.mp4", 20*mib)
+	start := time.Now()
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "limited"})
+	require.NoError(t, err)
+	requireStored(t, srv, &res.Result, data)
+	// 20 MiB at 5 MiB/s, minus the initial burst: at least 3.5 s. No upper
+	// bound: the machine may be slower, never faster.
+	assert.GreaterOrEqual(t, time.Since(start), 3500*time.Millisecond)
+}
+
+func TestAccelerateSetsUserDataAndKeepsEmulatorEndpoint(t *testing.T) {
+	t.Parallel()
+	o := Options{Accelerate: true}
+	d := o.accelerated(&UserData{Extend: map[string]string{"k": "v"}})
+	require.NotNil(t, d.AccelerateConfig)
+	assert.Equal(t, "oss", d.AccelerateConfig.Type)
+	assert.Equal(t, "v", d.Extend["k"], "other fields kept")
+	custom := &UserData{AccelerateConfig: &AccelerateConfig{Type: "oss", Domain: "https://example.invalid"}}
+	assert.Same(t, custom, o.accelerated(custom), "an explicit config wins")
+	assert.Nil(t, Options{}.accelerated(nil))
+
+	// Against the emulator (not an aliyuncs.com endpoint) uploads still work.
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv, WithAccelerate(), WithECSRegion("cn-shanghai"))
+	path, data := writeFile(t, "fast.mp4", 1000)
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "fast"})
+	require.NoError(t, err)
+	requireStored(t, srv, &res.Result, data)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/vodupload/vodupload/internal/retry"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
+	"golang.org/x/time/rate"
 )
 
 // maxRefreshesPerRequest bounds how often one request may see its fresh
@@ -41,7 +42,9 @@ type transfer struct {
 	opts  Options
 	meter *progress.Meter
 	sem   chan struct{} // the Uploader's cap on parts in flight; nil: none
-	log   *slog.Logger
+	// limiter is the Uploader's bandwidth cap; nil: none.
+	limiter *rate.Limiter
+	log     *slog.Logger
 	// resume is set for checkpointed uploads: they reconcile with OSS
 	// instead of starting over, and keep their parts on failure.
 	resume *resumeState
@@ -89,6 +92,37 @@ func (p part) reader(at io.ReaderAt) io.Reader {
 	return io.NewSectionReader(at, p.offset, p.size)
 }
 
+// body is the request body of one attempt to send p: it computes the CRC,
+// counts progress, and waits for the bandwidth cap.
+func (t *transfer) body(ctx context.Context, at io.ReaderAt, p part) *partio.Body {
+	r := p.reader(at)
+	if t.limiter != nil {
+		r = &limitedReader{ctx: ctx, r: r, l: t.limiter}
+	}
+	return partio.NewBody(r, p.size, t.meter)
+}
+
+// limitedReader takes tokens for every chunk it returns, so the whole
+// Uploader stays under its BandwidthLimit however many parts are in flight.
+type limitedReader struct {
+	ctx context.Context
+	r   io.Reader
+	l   *rate.Limiter
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if burst := l.l.Burst(); len(p) > burst {
+		p = p[:burst]
+	}
+	n, err := l.r.Read(p)
+	if n > 0 {
+		if werr := l.l.WaitN(l.ctx, n); werr != nil {
+			return n, werr
+		}
+	}
+	return n, err
+}
+
 // run uploads src: one PutObject up to the threshold, multipart above it.
 func (t *transfer) run(ctx context.Context, src *source.Opened) (transferResult, error) {
 	switch {
@@ -127,7 +161,7 @@ func (t *transfer) putSmall(ctx context.Context, src *source.Opened) (transferRe
 func (t *transfer) putPart(ctx context.Context, at io.ReaderAt, p part) (transferResult, error) {
 	var crc uint64
 	err := t.do(ctx, "PutObject", func(ctx context.Context) error {
-		body := partio.NewBody(p.reader(at), p.size, t.meter)
+		body := t.body(ctx, at, p)
 		res, err := t.api.PutObject(ctx, t.key, body, p.size)
 		if err == nil {
 			err = checkCRC("PutObject", t.key, res.HasCRC, res.CRC64, body.CRC64())
@@ -351,7 +385,7 @@ func feedStream(ctx context.Context, jobs chan<- part, pool *partio.Pool, src *s
 func (t *transfer) uploadPart(ctx context.Context, at io.ReaderAt, uploadID string, p part) (ossclient.Part, error) {
 	var up ossclient.Part
 	err := t.do(ctx, "UploadPart", func(ctx context.Context) error {
-		body := partio.NewBody(p.reader(at), p.size, t.meter)
+		body := t.body(ctx, at, p)
 		got, err := t.api.UploadPart(ctx, t.key, uploadID, p.number, body, p.size)
 		if err == nil {
 			err = checkCRC(fmt.Sprintf("UploadPart %d", p.number), t.key, got.HasCRC, got.CRC64, body.CRC64())

@@ -88,6 +88,23 @@ type Options struct {
 	// DefaultRefreshAt.
 	RefreshAt float64
 
+	// BandwidthLimit caps the Uploader's total upload rate, in bytes per
+	// second, across all its uploads, so background uploads cannot saturate
+	// the AppServer's link. Default 0: no cap. Fixed at New.
+	BandwidthLimit int64
+	// TrafficLimit asks OSS to throttle each upload request to this many
+	// bits per second (x-oss-traffic-limit, 819200..838860800). Default 0:
+	// not sent.
+	TrafficLimit int64
+	// ECSRegion says the AppServer runs on ECS in this region: when VOD's
+	// storage is in the same region, uploads go through OSS's internal
+	// endpoint (free, no public network), as the Java SDK's EcsRegionId does.
+	ECSRegion string
+	// Accelerate uploads through OSS transfer acceleration: VOD is told so
+	// in UserData.AccelerateConfig and the bytes go to the acceleration
+	// endpoint. Acceleration must be enabled for the VOD account.
+	Accelerate bool
+
 	// Checkpoints, when set, makes video uploads of files above
 	// MultipartThreshold resumable: finished parts are recorded there, a
 	// failed or cancelled upload keeps its parts instead of aborting, and
@@ -155,6 +172,22 @@ func WithRetry(maxAttempts int, base, max time.Duration) Option {
 
 // WithRefreshAt sets the share of the credential lifetime after which it is renewed.
 func WithRefreshAt(share float64) Option { return func(o *Options) { o.RefreshAt = share } }
+
+// WithBandwidthLimit caps the Uploader's total upload rate in bytes per second.
+func WithBandwidthLimit(bytesPerSecond int64) Option {
+	return func(o *Options) { o.BandwidthLimit = bytesPerSecond }
+}
+
+// WithTrafficLimit sends x-oss-traffic-limit (bits per second) with each upload request.
+func WithTrafficLimit(bitsPerSecond int64) Option {
+	return func(o *Options) { o.TrafficLimit = bitsPerSecond }
+}
+
+// WithECSRegion uploads through OSS's internal endpoint when the bucket is in region.
+func WithECSRegion(region string) Option { return func(o *Options) { o.ECSRegion = region } }
+
+// WithAccelerate uploads through OSS transfer acceleration.
+func WithAccelerate() Option { return func(o *Options) { o.Accelerate = true } }
 
 // WithCheckpoints keeps resumable checkpoints in store.
 func WithCheckpoints(store CheckpointStore) Option { return func(o *Options) { o.Checkpoints = store } }
@@ -225,6 +258,10 @@ func (o Options) validate() error {
 		return invalid("RetryBaseDelay", "not negative and at most RetryMaxDelay", o.RetryBaseDelay.String())
 	case o.RefreshAt <= 0 || o.RefreshAt >= 1:
 		return invalid("RefreshAt", "between 0 and 1, exclusive", floatString(o.RefreshAt))
+	case o.BandwidthLimit < 0:
+		return invalid("BandwidthLimit", "not negative", sizeString(o.BandwidthLimit))
+	case o.TrafficLimit != 0 && (o.TrafficLimit < 819200 || o.TrafficLimit > 838860800):
+		return invalid("TrafficLimit", "between 819200 and 838860800 bits per second", intString(int(o.TrafficLimit)))
 	case o.ProgressInterval < 0:
 		return invalid("ProgressInterval", "not negative", o.ProgressInterval.String())
 	}

@@ -24,16 +24,18 @@ import (
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
 	"github.com/vodupload/vodupload/internal/vodapi"
+	"golang.org/x/time/rate"
 )
 
 // Uploader uploads media to VOD. Create one with New and share it: it is
 // safe for concurrent use and immutable after New; per-call options apply
 // to a copy.
 type Uploader struct {
-	opts Options
-	vod  *vodapi.Client
-	http *http.Client
-	sem  chan struct{}
+	opts    Options
+	vod     *vodapi.Client
+	http    *http.Client
+	sem     chan struct{} // MaxInFlightParts
+	limiter *rate.Limiter // BandwidthLimit
 }
 
 // New returns an Uploader. It validates the options and builds the VOD and
@@ -66,6 +68,11 @@ func New(opts ...Option) (*Uploader, error) {
 	u := &Uploader{opts: o, vod: vod, http: o.HTTPClient}
 	if o.MaxInFlightParts > 0 {
 		u.sem = make(chan struct{}, o.MaxInFlightParts)
+	}
+	if o.BandwidthLimit > 0 {
+		// A burst of 256 KiB (or one second's worth, if less) keeps the
+		// rate smooth at the scale of HTTP writes.
+		u.limiter = rate.NewLimiter(rate.Limit(o.BandwidthLimit), int(min(o.BandwidthLimit, 256<<10)))
 	}
 	return u, nil
 }
@@ -192,6 +199,7 @@ func (u *Uploader) UploadVideo(ctx context.Context, src Source, m VideoMeta, opt
 	if m.FileName == "" {
 		m.FileName = opened.Name
 	}
+	m.UserData = o.accelerated(m.UserData)
 	req, err := videoRequest(m, opened.Size)
 	if err != nil {
 		return nil, err
@@ -594,28 +602,53 @@ func (r uploaded) result(created *vodapi.Upload, start time.Time) Result {
 	}
 }
 
+// session is one media's access to OSS: the credential holder and the
+// client, shared by every object the media writes (an M3U8 index and its
+// segments), so a refresh reaches all of them.
+type session struct {
+	creds *uploadauth.Holder
+	api   ossclient.API
+}
+
+func (u *Uploader) newSession(o Options, created *vodapi.Upload, refresh uploadauth.RefreshFunc) (*session, error) {
+	holder := uploadauth.New(stsFrom(created.Auth), refresh,
+		uploadauth.Options{RefreshAt: o.RefreshAt, Logger: o.Logger})
+	endpoint, err := ossclient.Endpoint(created.Address.Endpoint, o.ECSRegion, o.Accelerate)
+	if err != nil {
+		return nil, err
+	}
+	api, err := ossclient.New(ossclient.Config{
+		Endpoint: endpoint, Bucket: created.Address.Bucket, Credentials: holder.OSSProvider(),
+		HTTPClient: u.http, UserAgent: userAgent, TrafficLimit: o.TrafficLimit,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &session{creds: holder, api: api}, nil
+}
+
+func (u *Uploader) newTransfer(o Options, s *session, key string, meter *progress.Meter) *transfer {
+	return &transfer{api: s.api, key: key, creds: s.creds, opts: o, meter: meter,
+		sem: u.sem, limiter: u.limiter, log: o.Logger}
+}
+
 // transfer writes opened to the object VOD allocated in created, renewing
 // the credential with refresh.
 func (u *Uploader) transfer(ctx context.Context, o Options, opened *source.Opened, created *vodapi.Upload,
 	refresh uploadauth.RefreshFunc, resume *resumeState) (uploaded, error) {
-	holder := uploadauth.New(stsFrom(created.Auth), refresh,
-		uploadauth.Options{RefreshAt: o.RefreshAt, Logger: o.Logger})
-	api, err := ossclient.New(ossclient.Config{
-		Endpoint: created.Address.Endpoint, Bucket: created.Address.Bucket,
-		Credentials: holder.OSSProvider(), HTTPClient: u.http, UserAgent: userAgent,
-	})
+	s, err := u.newSession(o, created, refresh)
 	if err != nil {
 		return uploaded{}, err
 	}
 	meter := progress.Start(opened.Size, o.progressFunc(), o.ProgressInterval)
 	defer meter.Stop()
-	t := &transfer{api: api, key: created.Address.FileName, creds: holder, opts: o,
-		meter: meter, sem: u.sem, log: o.Logger, resume: resume}
+	t := u.newTransfer(o, s, created.Address.FileName, meter)
+	t.resume = resume
 	res, err := t.run(ctx, opened)
 	if err == nil {
 		meter.SetTotal(res.Bytes)
 	}
-	return uploaded{transferResult: res, retries: int(t.retries.Load()), refreshes: holder.Refreshes()}, err
+	return uploaded{transferResult: res, retries: int(t.retries.Load()), refreshes: s.creds.Refreshes()}, err
 }
 
 func (o Options) progressFunc() func(progress.Snapshot) {
@@ -649,6 +682,8 @@ func (u *Uploader) callOptions(opts []Option) (Options, error) {
 		return o, invalid("HTTPClient", "can only be set in New", "")
 	case o.MaxInFlightParts != u.opts.MaxInFlightParts:
 		return o, invalid("MaxInFlightParts", "can only be set in New", intString(o.MaxInFlightParts))
+	case o.BandwidthLimit != u.opts.BandwidthLimit:
+		return o, invalid("BandwidthLimit", "can only be set in New", sizeString(o.BandwidthLimit))
 	case !sameProvider(o.Credentials, u.opts.Credentials):
 		return o, invalid("Credentials", "can only be set in New", "")
 	}
@@ -709,6 +744,21 @@ func videoRequest(m VideoMeta, size int64) (vodapi.CreateVideoRequest, error) {
 		TemplateGroupID: m.TemplateGroupID, WorkflowID: m.WorkflowID,
 		StorageLocation: m.StorageLocation, AppID: m.AppID, UserData: userData,
 	}, nil
+}
+
+// accelerated adds OSS acceleration to d when the Accelerate option is on
+// and the caller did not configure it: VOD must know, or the accelerate
+// endpoint refuses the credential.
+func (o Options) accelerated(d *UserData) *UserData {
+	if !o.Accelerate || (d != nil && d.AccelerateConfig != nil) {
+		return d
+	}
+	out := UserData{}
+	if d != nil {
+		out = *d
+	}
+	out.AccelerateConfig = &AccelerateConfig{Type: "oss", Domain: ossclient.AccelerateEndpoint}
+	return &out
 }
 
 func encodeUserData(d *UserData) (string, error) {
