@@ -93,34 +93,9 @@ func (p part) reader(at io.ReaderAt) io.Reader {
 }
 
 // body is the request body of one attempt to send p: it computes the CRC,
-// counts progress, and waits for the bandwidth cap.
+// counts progress, and waits for the Uploader's bandwidth cap.
 func (t *transfer) body(ctx context.Context, at io.ReaderAt, p part) *partio.Body {
-	r := p.reader(at)
-	if t.limiter != nil {
-		r = &limitedReader{ctx: ctx, r: r, l: t.limiter}
-	}
-	return partio.NewBody(r, p.size, t.meter)
-}
-
-// limitedReader takes tokens for every chunk it returns, so the whole
-// Uploader stays under its BandwidthLimit however many parts are in flight.
-type limitedReader struct {
-	ctx context.Context
-	r   io.Reader
-	l   *rate.Limiter
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if burst := l.l.Burst(); len(p) > burst {
-		p = p[:burst]
-	}
-	n, err := l.r.Read(p)
-	if n > 0 {
-		if werr := l.l.WaitN(l.ctx, n); werr != nil {
-			return n, werr
-		}
-	}
-	return n, err
+	return partio.NewBody(source.LimitReader(ctx, p.reader(at), t.limiter), p.size, t.meter)
 }
 
 // run uploads src: one PutObject up to the threshold, multipart above it.
@@ -591,4 +566,42 @@ func (t *transfer) reconcile(ctx context.Context, src *source.Opened, uploadID s
 // sameETag compares ETags the way OSS writes them: quoted, upper-case hex.
 func sameETag(a, b string) bool {
 	return strings.EqualFold(strings.Trim(a, `"`), strings.Trim(b, `"`))
+}
+
+// group runs functions with at most limit at once; the first error cancels
+// the rest and is what Wait returns. (errgroup.SetLimit, without adding
+// golang.org/x/sync for twenty lines.)
+type group struct {
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	sem    chan struct{}
+	wg     sync.WaitGroup
+}
+
+func errgroupWithLimit(ctx context.Context, limit int) (*group, context.Context) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &group{ctx: ctx, cancel: cancel, sem: make(chan struct{}, max(limit, 1))}, ctx
+}
+
+// Go runs fn once a slot is free; it returns at once if the group failed.
+func (g *group) Go(fn func() error) {
+	select {
+	case g.sem <- struct{}{}:
+	case <-g.ctx.Done():
+		return
+	}
+	g.wg.Go(func() {
+		defer func() { <-g.sem }()
+		if err := fn(); err != nil {
+			g.cancel(err)
+		}
+	})
+}
+
+// Wait waits for every function and returns the first failure.
+func (g *group) Wait() error {
+	g.wg.Wait()
+	err := context.Cause(g.ctx) // a function's failure, or the caller's cancellation
+	g.cancel(nil)
+	return err
 }

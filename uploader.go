@@ -1,6 +1,7 @@
 package vodupload
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,12 +13,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vodupload/vodupload/internal/checkpoint"
+	"github.com/vodupload/vodupload/internal/crc64"
+	"github.com/vodupload/vodupload/internal/hls"
 	"github.com/vodupload/vodupload/internal/meta"
 	"github.com/vodupload/vodupload/internal/ossclient"
 	"github.com/vodupload/vodupload/internal/progress"
@@ -69,11 +74,7 @@ func New(opts ...Option) (*Uploader, error) {
 	if o.MaxInFlightParts > 0 {
 		u.sem = make(chan struct{}, o.MaxInFlightParts)
 	}
-	if o.BandwidthLimit > 0 {
-		// A burst of 256 KiB (or one second's worth, if less) keeps the
-		// rate smooth at the scale of HTTP writes.
-		u.limiter = rate.NewLimiter(rate.Limit(o.BandwidthLimit), int(min(o.BandwidthLimit, 256<<10)))
-	}
+	u.limiter = source.NewLimiter(o.BandwidthLimit) // nil: no cap
 	return u, nil
 }
 
@@ -108,6 +109,15 @@ func FileSource(path string) Source { return source.File{Path: path} }
 func ReaderSource(r io.Reader, size int64, name string) Source {
 	return source.Reader{R: r, Size: size, Name: name}
 }
+
+// URLSource uploads a file from an http(s) URL, streamed from the
+// download into the upload: no temp file, memory bounded like any stream.
+// The request is made when the upload starts, so a 404 fails before VOD
+// is called. A dropped download resumes with Range requests. The file name
+// (for its extension) comes from Content-Disposition or the URL path;
+// VideoMeta.FileName overrides it. Query strings never appear in errors or
+// logs.
+func URLSource(rawURL string) Source { return source.URL{URL: rawURL} }
 
 // Progress reports an upload's bytes on the wire. Done counts bytes the
 // HTTP transport has sent for attempts that have not failed; a failed
@@ -264,6 +274,243 @@ func (u *Uploader) UploadWithTicket(ctx context.Context, src Source, t *UploadTi
 	}
 	r := res.result(created, start)
 	return &r, nil
+}
+
+// M3U8 names an HLS media playlist to upload.
+type M3U8 struct {
+	// Index is the .m3u8 index: a local path or an http(s) URL. Segments,
+	// init segments (EXT-X-MAP) and relative key files are found next to
+	// it (or at their absolute URLs), checked to exist before VOD is
+	// called, and uploaded next to the stored index.
+	Index string
+	// Segments, when set, are uploaded instead of the files the index
+	// names (local paths or URLs, stored under their base names), and the
+	// index is stored unchanged, as the official SDKs allow.
+	Segments []string
+}
+
+// UploadM3U8 uploads an HLS video: the segments go under the video's
+// ObjectPrefix (or the index's directory), concurrently, and the index
+// last, rewritten where needed so every reference resolves next to it.
+// Master playlists are refused (m3u8.ErrMasterPlaylist in the chain):
+// upload each variant as its own video. The result's Parts counts the
+// objects written and CRC64 is the index's.
+func (u *Uploader) UploadM3U8(ctx context.Context, src M3U8, m VideoMeta, opts ...Option) (*VideoResult, error) {
+	o, err := u.callOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	plan, err := hls.Build(ctx, u.http, src.Index, src.Segments)
+	if err != nil {
+		return nil, fmt.Errorf("UploadM3U8: %w", err)
+	}
+	if m.FileName == "" {
+		m.FileName = plan.IndexName
+	}
+	if meta.Ext(m.FileName) != "m3u8" {
+		return nil, invalid("FileName", "must end in .m3u8 for an HLS upload", m.FileName)
+	}
+	m.UserData = o.accelerated(m.UserData)
+	req, err := videoRequest(m, plan.Size)
+	if err != nil {
+		return nil, err
+	}
+	created, err := u.vod.CreateUploadVideo(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("UploadM3U8: %w", err)
+	}
+	res, err := u.uploadPlan(ctx, o, plan, created)
+	if err != nil {
+		return nil, uploadError("UploadM3U8", created, res, err)
+	}
+	return &VideoResult{VideoID: created.MediaID, Result: res.result(created, start)}, nil
+}
+
+// uploadPlan writes the segments through one session, Concurrency at a
+// time, then the index. Segments are small, so each is one PutObject (or
+// a sequential multipart upload for a large one).
+func (u *Uploader) uploadPlan(ctx context.Context, o Options, plan *hls.Plan, created *vodapi.Upload) (uploaded, error) {
+	s, err := u.newSession(o, created, u.videoRefresher(created.MediaID))
+	if err != nil {
+		return uploaded{}, err
+	}
+	meter := progress.Start(plan.Size, o.progressFunc(), o.ProgressInterval)
+	defer meter.Stop()
+	segOpts := o
+	segOpts.Concurrency = 1
+	prefix := created.Address.Dir()
+
+	var mu sync.Mutex
+	var total uploaded
+	add := func(t *transfer, r transferResult) {
+		mu.Lock()
+		total.Bytes += r.Bytes
+		total.Parts++
+		total.retries += int(t.retries.Load())
+		mu.Unlock()
+	}
+	send := func(ctx context.Context, key string, src source.Source) error {
+		opened, err := src.Open(ctx)
+		if err != nil {
+			return err
+		}
+		defer opened.Close()
+		t := u.newTransfer(segOpts, s, key, meter)
+		r, err := t.run(ctx, opened)
+		add(t, r)
+		return err
+	}
+	g, gctx := errgroupWithLimit(ctx, o.Concurrency)
+	for _, seg := range plan.Segments {
+		g.Go(func() error { return send(gctx, prefix+seg.Name, seg.Source) })
+	}
+	if err := g.Wait(); err != nil {
+		return total, err
+	}
+	index := crc64.Checksum(plan.Index)
+	err = send(ctx, created.Address.FileName,
+		source.Reader{R: bytes.NewReader(plan.Index), Size: int64(len(plan.Index)), Name: plan.IndexName})
+	total.CRC64, total.refreshes = index, s.creds.Refreshes()
+	return total, err
+}
+
+// PullItem is one file VOD fetches itself (UploadMediaByURL), so no byte
+// crosses the AppServer. Meta's Title, FileName (for the extension when
+// the URL has none), Description, CoverURL, CateID, Tags, TemplateGroupID
+// and WorkflowID apply per file; its StorageLocation, AppID and UserData
+// come from the first item and apply to the whole request.
+type PullItem struct {
+	URL  string
+	Meta VideoMeta
+}
+
+// PullJob is the state of one VOD fetch.
+type PullJob struct {
+	JobID        string
+	URL          string
+	VideoID      string // set once VOD created the video
+	Status       string // VOD's status, e.g. PENDING, SUCCESS, DOWNLOAD_FAIL
+	FileSize     int64
+	ErrorCode    string // why a failed job failed
+	ErrorMessage string
+	Done         bool // succeeded or failed for good
+	Succeeded    bool
+}
+
+// PullError is returned by PullFromURL when some jobs failed; Jobs holds
+// all of them, failed and not.
+type PullError struct{ Jobs []PullJob }
+
+func (e *PullError) Error() string {
+	var failed []string
+	for _, j := range e.Jobs {
+		if j.Done && !j.Succeeded {
+			failed = append(failed, fmt.Sprintf("%s (%s: %s %s)", j.JobID, j.Status, j.ErrorCode, j.ErrorMessage))
+		}
+	}
+	return fmt.Sprintf("UploadMediaByURL: %d of %d jobs failed: %s", len(failed), len(e.Jobs), strings.Join(failed, "; "))
+}
+
+// SubmitPull asks VOD to fetch each item's URL itself and returns its job
+// IDs at once, for callers that learn the outcome from VOD's event
+// callback. At most 20 items per call.
+func (u *Uploader) SubmitPull(ctx context.Context, items []PullItem) ([]PullJob, error) {
+	req, err := pullRequest(items)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := u.vod.UploadMediaByURL(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("SubmitPull: %w", err)
+	}
+	out := make([]PullJob, len(jobs))
+	for i, j := range jobs {
+		out[i] = PullJob{JobID: j.JobID, URL: j.SourceURL}
+	}
+	return out, nil
+}
+
+// WaitPull polls VOD (GetURLUploadInfos, backing off from 1 s to 30 s)
+// until every job is done or ctx ends.
+func (u *Uploader) WaitPull(ctx context.Context, jobIDs ...string) ([]PullJob, error) {
+	infos, err := u.vod.WaitURLUploads(ctx, jobIDs)
+	out := make([]PullJob, len(infos))
+	for i, in := range infos {
+		out[i] = PullJob{JobID: in.JobID, URL: in.SourceURL, VideoID: in.MediaID, Status: in.Status,
+			FileSize: in.FileSize, ErrorCode: in.ErrorCode, ErrorMessage: in.ErrorMessage,
+			Done: in.Done(), Succeeded: in.Succeeded()}
+	}
+	if err != nil {
+		return out, fmt.Errorf("WaitPull: %w", err)
+	}
+	return out, nil
+}
+
+// PullFromURL submits the items and waits for VOD to fetch them all. When
+// any job fails, the error is a *PullError naming each failure.
+func (u *Uploader) PullFromURL(ctx context.Context, items ...PullItem) ([]PullJob, error) {
+	jobs, err := u.SubmitPull(ctx, items)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.JobID
+	}
+	done, err := u.WaitPull(ctx, ids...)
+	if err != nil {
+		return done, err
+	}
+	for _, j := range done {
+		if !j.Succeeded {
+			return done, &PullError{Jobs: done}
+		}
+	}
+	return done, nil
+}
+
+// maxPullItems is UploadMediaByURL's limit per request.
+const maxPullItems = 20
+
+func pullRequest(items []PullItem) (vodapi.UploadByURLRequest, error) {
+	if len(items) == 0 || len(items) > maxPullItems {
+		return vodapi.UploadByURLRequest{}, invalid("items", "between 1 and 20 URLs per request", intString(len(items)))
+	}
+	var req vodapi.UploadByURLRequest
+	for i, it := range items {
+		field := fmt.Sprintf("items[%d]", i)
+		u, err := url.Parse(it.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return req, invalid(field+".URL", "an http or https URL", "")
+		}
+		m := it.Meta
+		ext := meta.Ext(m.FileName)
+		if ext == "" {
+			ext = meta.Ext(u.Path)
+		}
+		checks := []*meta.Violation{
+			meta.Text(field+".Title", m.Title, meta.MaxTitleBytes, false),
+			meta.Text(field+".Description", m.Description, meta.MaxDescriptionBytes, false),
+			meta.Tags(m.Tags),
+		}
+		if ext != "" && !meta.VideoOrAudio(ext) {
+			checks = append(checks, &meta.Violation{Field: field + ".FileName", Rule: "an extension VOD accepts for video or audio", Value: ext})
+		}
+		if err := firstViolation(checks); err != nil {
+			return req, err
+		}
+		req.Items = append(req.Items, vodapi.URLItem{URL: it.URL, Title: m.Title, FileExtension: ext,
+			Description: m.Description, CoverURL: m.CoverURL, CateID: m.CateID, Tags: m.Tags,
+			TemplateGroupID: m.TemplateGroupID, WorkflowID: m.WorkflowID})
+	}
+	first := items[0].Meta
+	userData, err := encodeUserData(first.UserData)
+	if err != nil {
+		return req, err
+	}
+	req.StorageLocation, req.AppID, req.UserData = first.StorageLocation, first.AppID, userData
+	return req, nil
 }
 
 // ImageMeta is what VOD records about an image (CreateUploadImage).
