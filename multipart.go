@@ -145,6 +145,7 @@ func (t *transfer) putPart(ctx context.Context, at io.ReaderAt, p part) (transfe
 			t.meter.Add(-body.BytesRead())
 			return err
 		}
+		t.meter.Ack(body.BytesRead())
 		crc = body.CRC64()
 		return nil
 	})
@@ -254,7 +255,7 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 	skip := make(map[int]bool, len(done))
 	for _, p := range done {
 		skip[p.Number] = true
-		t.meter.Add(p.Size)
+		t.meter.Resumed(p.Size)
 	}
 	var (
 		mu sync.Mutex
@@ -369,6 +370,7 @@ func (t *transfer) uploadPart(ctx context.Context, at io.ReaderAt, uploadID stri
 			t.meter.Add(-body.BytesRead())
 			return err
 		}
+		t.meter.Ack(body.BytesRead())
 		got.CRC64, got.Size = body.CRC64(), p.size
 		up = got
 		return nil

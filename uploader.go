@@ -119,15 +119,18 @@ func ReaderSource(r io.Reader, size int64, name string) Source {
 // logs.
 func URLSource(rawURL string) Source { return source.URL{URL: rawURL} }
 
-// Progress reports an upload's bytes on the wire. Done counts bytes the
-// HTTP transport has sent for attempts that have not failed; a failed
-// attempt takes its bytes back, so Done can drop before a retry.
+// Progress reports an upload's bytes. Done counts bytes OSS has
+// acknowledged (finished parts), so it never runs ahead of the server and
+// never goes back. InFlight counts bytes of unfinished requests that the
+// HTTP transport has handed to the network: it runs ahead of what OSS has
+// received by up to the socket buffers, and drops when an attempt fails.
 type Progress struct {
-	Total   int64 // -1 while unknown (streams)
-	Done    int64
-	Rate    float64 // bytes per second, smoothed
-	Elapsed time.Duration
-	Final   bool // the last report of the upload
+	Total    int64 // -1 while unknown (streams)
+	Done     int64
+	InFlight int64
+	Rate     float64 // acknowledged bytes per second, smoothed
+	Elapsed  time.Duration
+	Final    bool // the last report of the upload
 }
 
 // VideoMeta is what VOD records about a video or audio file
@@ -904,7 +907,7 @@ func (o Options) progressFunc() func(progress.Snapshot) {
 	}
 	fn := o.Progress
 	return func(s progress.Snapshot) {
-		fn(Progress{Total: s.Total, Done: s.Done, Rate: s.Rate, Elapsed: s.Elapsed, Final: s.Final})
+		fn(Progress{Total: s.Total, Done: s.Done, InFlight: s.InFlight, Rate: s.Rate, Elapsed: s.Elapsed, Final: s.Final})
 	}
 }
 

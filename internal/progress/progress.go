@@ -11,21 +11,24 @@ import (
 
 // Snapshot is one report.
 type Snapshot struct {
-	Total   int64 // -1 when unknown
-	Done    int64
-	Rate    float64 // bytes per second, smoothed
-	Elapsed time.Duration
-	Final   bool
+	Total    int64   // -1 when unknown
+	Done     int64   // acknowledged by the server
+	InFlight int64   // handed to the network, not acknowledged yet
+	Rate     float64 // acknowledged bytes per second, smoothed
+	Elapsed  time.Duration
+	Final    bool
 }
 
-// Meter counts bytes. Add is called by request bodies as the transport
-// reads them; a failed attempt takes its bytes back with Add(-n), so Done
-// counts only bytes that are part of an attempt still alive or
-// acknowledged.
+// Meter counts bytes in two stages. Request bodies Add what the transport
+// reads from them: in flight, which runs ahead of the network by whatever
+// the socket buffers hold. A part the server acknowledged moves its bytes
+// to done with Ack; a failed attempt takes its bytes back with Add(-n).
+// Done is what users see as progress: it never runs ahead of the server.
 type Meter struct {
-	done  atomic.Int64
-	total atomic.Int64
-	start time.Time
+	done     atomic.Int64
+	inFlight atomic.Int64
+	total    atomic.Int64
+	start    time.Time
 
 	fn       func(Snapshot)
 	interval time.Duration
@@ -50,8 +53,17 @@ func Start(total int64, fn func(Snapshot), interval time.Duration) *Meter {
 	return m
 }
 
-// Add counts n bytes (negative to take them back).
-func (m *Meter) Add(n int64) { m.done.Add(n) }
+// Add counts n bytes handed to the network (negative to take them back).
+func (m *Meter) Add(n int64) { m.inFlight.Add(n) }
+
+// Ack moves n bytes the server acknowledged from in flight to done.
+func (m *Meter) Ack(n int64) {
+	m.inFlight.Add(-n)
+	m.done.Add(n)
+}
+
+// Resumed counts n bytes an earlier run already delivered.
+func (m *Meter) Resumed(n int64) { m.done.Add(n) }
 
 // SetTotal records a total learned late (streams of unknown size).
 func (m *Meter) SetTotal(n int64) { m.total.Store(n) }
@@ -103,5 +115,6 @@ func (m *Meter) snapshot(now time.Time, final bool) Snapshot {
 	if final && elapsed > 0 {
 		rate = float64(done) / elapsed.Seconds()
 	}
-	return Snapshot{Total: m.total.Load(), Done: done, Rate: max(rate, 0), Elapsed: elapsed, Final: final}
+	return Snapshot{Total: m.total.Load(), Done: done, InFlight: max(m.inFlight.Load(), 0),
+		Rate: max(rate, 0), Elapsed: elapsed, Final: final}
 }

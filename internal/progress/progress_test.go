@@ -25,9 +25,10 @@ func TestMeterReportsFromOneGoroutineAndEndsWithFinal(t *testing.T) {
 	for range 10 {
 		m.Add(100)
 		time.Sleep(2 * time.Millisecond)
+		m.Ack(100)
 	}
-	m.Add(-100) // a failed attempt takes its bytes back
-	m.Add(100)
+	m.Add(50)
+	m.Add(-50) // a failed attempt takes its bytes back
 	m.Stop()
 	m.Stop() // idempotent
 
@@ -38,8 +39,23 @@ func TestMeterReportsFromOneGoroutineAndEndsWithFinal(t *testing.T) {
 	assert.True(t, last.Final)
 	assert.EqualValues(t, 1000, last.Done)
 	assert.EqualValues(t, 1000, last.Total)
+	assert.Zero(t, last.InFlight)
 	assert.Greater(t, last.Rate, 0.0)
 	for _, s := range got[:len(got)-1] {
 		assert.False(t, s.Final)
 	}
+}
+
+func TestDoneNeverRunsAheadOfAcknowledgements(t *testing.T) {
+	t.Parallel()
+	m := Start(1000, nil, 0)
+	m.Add(600) // written into socket buffers
+	s := m.snapshot(time.Now(), false)
+	assert.Zero(t, s.Done, "nothing acknowledged yet")
+	assert.EqualValues(t, 600, s.InFlight)
+	m.Ack(400)
+	m.Resumed(100)
+	s = m.snapshot(time.Now(), false)
+	assert.EqualValues(t, 500, s.Done)
+	assert.EqualValues(t, 200, s.InFlight)
 }
