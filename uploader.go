@@ -3,14 +3,10 @@ package vodupload
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -26,6 +22,7 @@ import (
 	"github.com/vodupload/vodupload/internal/meta"
 	"github.com/vodupload/vodupload/internal/ossclient"
 	"github.com/vodupload/vodupload/internal/progress"
+	"github.com/vodupload/vodupload/internal/resume"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
 	"github.com/vodupload/vodupload/internal/vodapi"
@@ -749,81 +746,33 @@ func firstViolation(checks []*meta.Violation) error {
 // and records it before sending a byte.
 func (u *Uploader) uploadVideoResumable(ctx context.Context, o Options, opened *source.Opened,
 	req vodapi.CreateVideoRequest, start time.Time) (*VideoResult, error) {
-	ident, err := checkpoint.IdentifyFile(opened.Path)
-	if err != nil {
-		return nil, fmt.Errorf("UploadVideo: %w", err)
-	}
-	key := checkpoint.Key(checkpoint.KindVideo, ident, destinationHash(req))
-	if l, ok := o.Checkpoints.(interface {
-		Lock(string) (func() error, error)
-	}); ok {
-		unlock, err := l.Lock(key)
-		if err != nil {
-			return nil, fmt.Errorf("UploadVideo %s: %w", opened.Path, err)
-		}
-		defer func() { _ = unlock() }()
-	}
-	rec, err := loadCheckpoint(ctx, o.Checkpoints, key, ident, o.Logger)
+	cp, err := resume.Open(ctx, o.Checkpoints, opened.Path, req, o.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("UploadVideo %s: %w", opened.Path, err)
 	}
-	created, rec, err := u.resumeOrCreateVideo(ctx, req, rec, o.Logger)
+	defer cp.Release()
+	created, err := cp.Media(ctx, u.vod, req)
 	if err != nil {
+		if created != nil {
+			return nil, uploadError("UploadVideo", created, uploaded{}, err)
+		}
 		return nil, fmt.Errorf("UploadVideo: %w", err)
 	}
-	rec.Source, rec.DestinationHash = ident, destinationHash(req)
-	cp := &videoCheckpoint{store: o.Checkpoints, key: key, opts: checkpoint.TrackerOptions{Logger: o.Logger}}
-	if err := cp.track(ctx, rec); err != nil {
-		return nil, uploadError("UploadVideo", created, uploaded{}, fmt.Errorf("record checkpoint: %w", err))
-	}
-	rs := &resumeState{uploadID: rec.UploadID, partSize: rec.PartSize, recorded: ossParts(rec.Parts),
-		initiated: func(id string, partSize int64) error {
-			next := *rec
-			next.UploadID, next.PartSize, next.Parts = id, partSize, nil
-			return cp.track(ctx, &next)
-		},
-		partDone: cp.partDone,
+	rs := &resumeState{uploadID: cp.UploadID(), partSize: cp.PartSize(), recorded: cp.Parts(),
+		initiated: func(id string, partSize int64) error { return cp.Initiated(ctx, id, partSize) },
+		partDone:  cp.PartDone,
 	}
 	res, err := u.transfer(ctx, o, opened, created, u.videoRefresher(created.MediaID), rs)
-	closeErr := cp.close(ctx)
+	saveErr := cp.Finish(ctx, err == nil)
 	if err != nil {
 		ue := uploadError("UploadVideo", created, res, err)
-		ue.Resumable = closeErr == nil
-		if closeErr != nil {
-			ue.Err = errors.Join(err, fmt.Errorf("save checkpoint: %w", closeErr))
+		ue.Resumable = saveErr == nil
+		if saveErr != nil {
+			ue.Err = errors.Join(err, fmt.Errorf("save checkpoint: %w", saveErr))
 		}
 		return nil, ue
 	}
-	if err := o.Checkpoints.Delete(context.WithoutCancel(ctx), key); err != nil {
-		o.Logger.Warn("could not remove the checkpoint of a finished upload", "key", key, "error", err)
-	}
 	return &VideoResult{VideoID: created.MediaID, Result: res.result(created, start)}, nil
-}
-
-// resumeOrCreateVideo renews the credential of the checkpointed video, or
-// creates a video when there is no usable checkpoint. It says why when a
-// checkpoint cannot be used.
-func (u *Uploader) resumeOrCreateVideo(ctx context.Context, req vodapi.CreateVideoRequest, rec *checkpoint.Record,
-	log *slog.Logger) (*vodapi.Upload, *checkpoint.Record, error) {
-	if rec != nil {
-		up, err := u.vod.RefreshUploadVideo(ctx, rec.MediaID)
-		switch {
-		case err == nil && up.Address.Bucket == rec.Bucket && up.Address.FileName == rec.ObjectKey:
-			return up, rec, nil
-		case err == nil:
-			log.Warn("checkpointed video now has another upload address; starting a fresh upload", "video_id", rec.MediaID)
-		case isCode(err, "InvalidVideo.NotFound"):
-			log.Warn("checkpointed video no longer exists in VOD; starting a fresh upload", "video_id", rec.MediaID)
-		default:
-			return nil, nil, err
-		}
-	}
-	up, err := u.vod.CreateUploadVideo(ctx, req)
-	if err != nil {
-		return nil, nil, err
-	}
-	return up, &checkpoint.Record{Kind: checkpoint.KindVideo, MediaID: up.MediaID,
-		Endpoint: up.Address.Endpoint, Bucket: up.Address.Bucket, ObjectKey: up.Address.FileName}, nil
 }
 
 // videoRefresher renews a video's upload credential (RefreshUploadVideo).
@@ -1038,91 +987,4 @@ func uploadError(op string, created *vodapi.Upload, res uploaded, err error) *Up
 		UploadID: res.UploadID, PartsDone: res.Parts, BytesDone: res.Bytes,
 		Aborted: res.Aborted, AbortErr: res.AbortErr, Err: err,
 	}
-}
-
-// videoCheckpoint owns the tracker of one resumable upload; a new multipart
-// upload replaces the tracker with one for the new UploadId.
-type videoCheckpoint struct {
-	store   CheckpointStore
-	key     string
-	opts    checkpoint.TrackerOptions
-	tracker *checkpoint.Tracker
-}
-
-// track starts recording rec, durably before it returns, so a crash right
-// after still finds this media and upload.
-func (c *videoCheckpoint) track(ctx context.Context, rec *checkpoint.Record) error {
-	if err := c.close(ctx); err != nil {
-		return err
-	}
-	c.tracker = checkpoint.NewTracker(c.store, c.key, rec, c.opts)
-	return c.tracker.Flush(ctx)
-}
-
-func (c *videoCheckpoint) partDone(p ossclient.Part) {
-	c.tracker.PartDone(checkpoint.Part{Number: p.Number, ETag: p.ETag, Size: p.Size, CRC64: p.CRC64})
-}
-
-// close flushes and stops the tracker, also when ctx was cancelled: that is
-// when the checkpoint matters most.
-func (c *videoCheckpoint) close(ctx context.Context) error {
-	if c.tracker == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	err := c.tracker.Close(ctx)
-	c.tracker = nil
-	return err
-}
-
-// loadCheckpoint returns the usable record under key, or nil. A corrupt,
-// foreign or stale record is deleted with a warning saying why; only a
-// store that cannot be read is an error, since starting over then could
-// duplicate the video.
-func loadCheckpoint(ctx context.Context, store CheckpointStore, key string, ident checkpoint.SourceIdentity,
-	log *slog.Logger) (*checkpoint.Record, error) {
-	data, err := store.Load(ctx, key)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load checkpoint: %w", err)
-	}
-	rec, err := checkpoint.Decode(data)
-	reason := ""
-	switch {
-	case err != nil:
-		reason = "checkpoint is unreadable (" + err.Error() + ")"
-	case rec.Kind != checkpoint.KindVideo:
-		reason = "checkpoint is for another kind of upload"
-	case !rec.Source.Matches(ident):
-		reason = "the file changed since the checkpoint was written"
-	default:
-		return rec, nil
-	}
-	log.Warn("ignoring checkpoint; starting a fresh upload", "reason", reason, "key", key)
-	if err := store.Delete(ctx, key); err != nil {
-		log.Warn("could not delete the ignored checkpoint", "key", key, "error", err)
-	}
-	return nil, nil
-}
-
-// destinationHash fingerprints the request, so changed metadata makes a
-// new video instead of resuming into the old one. The size is left out: a
-// changed file keeps its checkpoint key, so the stale record is found,
-// reported and replaced rather than orphaned.
-func destinationHash(req vodapi.CreateVideoRequest) string {
-	req.FileSize = 0
-	b, _ := json.Marshal(req) // plain strings and numbers: cannot fail
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
-}
-
-func ossParts(parts []checkpoint.Part) []ossclient.Part {
-	out := make([]ossclient.Part, len(parts))
-	for i, p := range parts {
-		out[i] = ossclient.Part{Number: p.Number, ETag: p.ETag, Size: p.Size, CRC64: p.CRC64, HasCRC: true}
-	}
-	return out
 }
