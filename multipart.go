@@ -92,10 +92,65 @@ func (p part) reader(at io.ReaderAt) io.Reader {
 	return io.NewSectionReader(at, p.offset, p.size)
 }
 
-// body is the request body of one attempt to send p: it computes the CRC,
-// counts progress, and waits for the Uploader's bandwidth cap.
-func (t *transfer) body(ctx context.Context, at io.ReaderAt, p part) *partio.Body {
-	return partio.NewBody(source.LimitReader(ctx, p.reader(at), t.limiter), p.size, t.meter)
+// attempt prepares one attempt to send p: a context the stall watchdog
+// cancels when the body stops moving, and the request body, which computes
+// the CRC, counts progress and waits for the Uploader's bandwidth cap.
+// Call stop when the attempt ends; stalled turns the attempt's error into
+// a retryable one when the watchdog fired.
+func (t *transfer) attempt(ctx context.Context, at io.ReaderAt, p part) (actx context.Context, body *partio.Body, stop func(), stalled func(error) error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	g := &stallGuard{left: p.size, d: t.opts.StallTimeout}
+	g.timer = time.AfterFunc(g.d, func() { cancel(stallError{g.d}) })
+	r := &guardedReader{r: source.LimitReader(ctx, p.reader(at), t.limiter), g: g}
+	stop = func() {
+		g.timer.Stop()
+		cancel(nil)
+	}
+	stalled = func(err error) error {
+		var se stallError
+		if errors.As(context.Cause(ctx), &se) {
+			return se // retryable on its own; the SDK's "context canceled" would not be
+		}
+		return err
+	}
+	return ctx, partio.NewBody(r, p.size, t.meter), stop, stalled
+}
+
+// stallError is an attempt whose body did not move for StallTimeout: the
+// peer stopped reading. It is a timeout, so the attempt is retried.
+type stallError struct{ d time.Duration }
+
+func (e stallError) Error() string {
+	return fmt.Sprintf("upload stalled: no body progress for %s", e.d)
+}
+func (e stallError) Timeout() bool   { return true }
+func (e stallError) Temporary() bool { return true }
+
+// stallGuard restarts its timer whenever body bytes move, and stops it once
+// the whole body was taken: from then on the transport's response timeout
+// applies, since the bytes may still be draining from socket buffers.
+type stallGuard struct {
+	timer *time.Timer
+	d     time.Duration
+	left  int64
+}
+
+type guardedReader struct {
+	r io.Reader
+	g *stallGuard
+}
+
+func (r *guardedReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.g.left -= int64(n)
+		if r.g.left <= 0 {
+			r.g.timer.Stop()
+		} else {
+			r.g.timer.Reset(r.g.d)
+		}
+	}
+	return n, err
 }
 
 // run uploads src: one PutObject up to the threshold, multipart above it.
@@ -136,8 +191,10 @@ func (t *transfer) putSmall(ctx context.Context, src *source.Opened) (transferRe
 func (t *transfer) putPart(ctx context.Context, at io.ReaderAt, p part) (transferResult, error) {
 	var crc uint64
 	err := t.do(ctx, "PutObject", func(ctx context.Context) error {
-		body := t.body(ctx, at, p)
+		ctx, body, stop, stalled := t.attempt(ctx, at, p)
+		defer stop()
 		res, err := t.api.PutObject(ctx, t.key, body, p.size)
+		err = stalled(err)
 		if err == nil {
 			err = checkCRC("PutObject", t.key, res.HasCRC, res.CRC64, body.CRC64())
 		}
@@ -361,8 +418,10 @@ func feedStream(ctx context.Context, jobs chan<- part, pool *partio.Pool, src *s
 func (t *transfer) uploadPart(ctx context.Context, at io.ReaderAt, uploadID string, p part) (ossclient.Part, error) {
 	var up ossclient.Part
 	err := t.do(ctx, "UploadPart", func(ctx context.Context) error {
-		body := t.body(ctx, at, p)
+		ctx, body, stop, stalled := t.attempt(ctx, at, p)
+		defer stop()
 		got, err := t.api.UploadPart(ctx, t.key, uploadID, p.number, body, p.size)
+		err = stalled(err)
 		if err == nil {
 			err = checkCRC(fmt.Sprintf("UploadPart %d", p.number), t.key, got.HasCRC, got.CRC64, body.CRC64())
 		}

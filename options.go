@@ -33,6 +33,9 @@ const (
 	DefaultRefreshAt = 0.8
 	// DefaultProgressInterval is how often the progress callback runs.
 	DefaultProgressInterval = 500 * time.Millisecond
+	// DefaultStallTimeout: an upload request whose body does not move for
+	// this long is abandoned and retried (the peer stopped reading).
+	DefaultStallTimeout = 2 * time.Minute
 	// DefaultCallTimeout bounds one VOD API call when the context has no
 	// earlier deadline.
 	DefaultCallTimeout = 30 * time.Second
@@ -83,6 +86,10 @@ type Options struct {
 	// Defaults DefaultRetryBaseDelay, DefaultRetryMaxDelay.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
+	// StallTimeout abandons and retries a request whose body has not moved
+	// for this long, so a peer that stops reading cannot hang an upload.
+	// Default DefaultStallTimeout.
+	StallTimeout time.Duration
 	// RefreshAt is the share of the upload credential's lifetime after
 	// which it is renewed before the next request, in (0, 1). Default
 	// DefaultRefreshAt.
@@ -170,6 +177,10 @@ func WithRetry(maxAttempts int, base, max time.Duration) Option {
 	}
 }
 
+// WithStallTimeout sets how long a request body may stand still before the
+// request is abandoned and retried.
+func WithStallTimeout(d time.Duration) Option { return func(o *Options) { o.StallTimeout = d } }
+
 // WithRefreshAt sets the share of the credential lifetime after which it is renewed.
 func WithRefreshAt(share float64) Option { return func(o *Options) { o.RefreshAt = share } }
 
@@ -232,6 +243,9 @@ func (o Options) withDefaults() Options {
 	if o.RefreshAt == 0 {
 		o.RefreshAt = DefaultRefreshAt
 	}
+	if o.StallTimeout == 0 {
+		o.StallTimeout = DefaultStallTimeout
+	}
 	if o.ProgressInterval == 0 {
 		o.ProgressInterval = DefaultProgressInterval
 	}
@@ -256,6 +270,8 @@ func (o Options) validate() error {
 		return invalid("MaxAttempts", "at least 1", intString(o.MaxAttempts))
 	case o.RetryBaseDelay < 0 || o.RetryMaxDelay < o.RetryBaseDelay:
 		return invalid("RetryBaseDelay", "not negative and at most RetryMaxDelay", o.RetryBaseDelay.String())
+	case o.StallTimeout < 0:
+		return invalid("StallTimeout", "not negative", o.StallTimeout.String())
 	case o.RefreshAt <= 0 || o.RefreshAt >= 1:
 		return invalid("RefreshAt", "between 0 and 1, exclusive", floatString(o.RefreshAt))
 	case o.BandwidthLimit < 0:

@@ -1,0 +1,88 @@
+package vodupload
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/vodupload/vodupload/internal/crc64"
+	"github.com/vodupload/vodupload/internal/ossclient"
+	"github.com/vodupload/vodupload/internal/progress"
+	"github.com/vodupload/vodupload/internal/source"
+	"github.com/vodupload/vodupload/internal/uploadauth"
+)
+
+// stallingOSS is an ossclient.API whose first write reads part of the body
+// and then stops reading, as a wedged peer does; later writes succeed.
+type stallingOSS struct {
+	mu      sync.Mutex
+	writes  atomic.Int32
+	objects map[string][]byte
+}
+
+func (s *stallingOSS) write(ctx context.Context, key string, body io.Reader, size int64) (ossclient.Result, error) {
+	if s.writes.Add(1) == 1 {
+		_, _ = io.CopyN(io.Discard, body, size/2)
+		<-ctx.Done() // never reads again; only the watchdog ends this
+		return ossclient.Result{}, ctx.Err()
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		return ossclient.Result{}, err
+	}
+	s.mu.Lock()
+	s.objects[key] = b
+	s.mu.Unlock()
+	return ossclient.Result{ETag: `"x"`, CRC64: crc64.Checksum(b), HasCRC: true}, nil
+}
+
+func (s *stallingOSS) PutObject(ctx context.Context, key string, body io.Reader, size int64) (ossclient.Result, error) {
+	return s.write(ctx, key, body, size)
+}
+func (s *stallingOSS) InitiateMultipart(context.Context, string) (string, error) { return "U", nil }
+func (s *stallingOSS) UploadPart(ctx context.Context, key, _ string, n int, body io.Reader, size int64) (ossclient.Part, error) {
+	r, err := s.write(ctx, fmt.Sprintf("%s#%d", key, n), body, size)
+	return ossclient.Part{Number: n, ETag: r.ETag, Size: size, CRC64: r.CRC64, HasCRC: r.HasCRC}, err
+}
+func (s *stallingOSS) CompleteMultipart(context.Context, string, string, []ossclient.Part) (ossclient.Result, error) {
+	return ossclient.Result{}, nil
+}
+func (s *stallingOSS) AbortMultipart(context.Context, string, string) error { return nil }
+func (s *stallingOSS) ListParts(context.Context, string, string) ([]ossclient.Part, error) {
+	return nil, nil
+}
+func (s *stallingOSS) HeadObject(context.Context, string) (int64, ossclient.Result, error) {
+	return 0, ossclient.Result{}, nil
+}
+
+func TestStalledRequestIsAbandonedAndRetried(t *testing.T) {
+	t.Parallel()
+	data := make([]byte, 300<<10)
+	_, _ = rand.Read(data)
+	api := &stallingOSS{objects: map[string][]byte{}}
+	o := Options{StallTimeout: 200 * time.Millisecond, MaxAttempts: 3}.withDefaults()
+	meter := progress.Start(int64(len(data)), nil, 0)
+	defer meter.Stop()
+	tr := &transfer{api: api, key: "k", opts: o, meter: meter, log: o.Logger,
+		creds: uploadauth.New(uploadauth.Credentials{}, nil, uploadauth.Options{})}
+
+	start := time.Now()
+	src, err := source.Reader{R: bytes.NewReader(data), Size: int64(len(data)), Name: "a.mp4"}.Open(context.Background())
+	require.NoError(t, err)
+	res, err := tr.run(context.Background(), src)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "the stalled attempt was waited out")
+	assert.EqualValues(t, 2, api.writes.Load(), "one stalled attempt, one retry")
+	assert.EqualValues(t, 1, tr.retries.Load())
+	assert.Equal(t, data, api.objects["k"])
+	assert.Equal(t, crc64.Checksum(data), res.CRC64)
+}
