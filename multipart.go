@@ -525,7 +525,9 @@ func (t *transfer) do(ctx context.Context, op string, fn func(context.Context) e
 			}
 			t.log.Debug("upload credential rejected; refreshing", "op", op, "key", t.key, "error", err)
 			if _, _, rerr := t.creds.Expired(ctx, ticket); rerr != nil {
-				return fmt.Errorf("%s %s: %w (refresh failed: %w)", op, t.key, err, rerr)
+				// The refresh failure comes first: errors.As must find VOD's
+				// reason (InvalidVideo.NotFound, ...) before OSS's expiry.
+				return fmt.Errorf("%s %s: refreshing the credential failed: %w (after: %w)", op, t.key, rerr, err)
 			}
 		case retry.Transient:
 			if attempt >= policy.MaxAttempts {

@@ -172,6 +172,24 @@ func interrupted(t *testing.T, srv *emulator.Server, path, dir string) {
 	assert.False(t, ue.Aborted)
 	assert.Contains(t, err.Error(), "resumable")
 	require.NotEmpty(t, srv.MultipartUploads(), "the parts were kept, not aborted")
+	settle(t, srv)
+}
+
+// settle waits until the emulator has stopped accepting bytes: a cancelled
+// request whose body already sat in the server's socket buffer may still
+// be accepted after the client gave up, as OSS may. Resuming before that
+// would race it.
+func settle(t *testing.T, srv *emulator.Server) {
+	t.Helper()
+	last, stable := srv.Counters().BytesReceived, 0
+	for deadline := time.Now().Add(30 * time.Second); stable < 10; time.Sleep(30 * time.Millisecond) {
+		require.True(t, time.Now().Before(deadline), "the emulator kept receiving")
+		if now := srv.Counters().BytesReceived; now != last {
+			last, stable = now, 0
+			continue
+		}
+		stable++
+	}
 }
 
 func checkpointFiles(t *testing.T, dir string) []string {

@@ -675,6 +675,9 @@ func imageRequest(m ImageMeta, name string) (vodapi.CreateImageRequest, error) {
 		meta.Text("Description", m.Description, meta.MaxDescriptionBytes, false),
 		meta.Tags(m.Tags),
 	}
+	if m.CateID < 0 {
+		checks = append(checks, &meta.Violation{Field: "CateID", Rule: "not negative", Value: strconv.FormatInt(m.CateID, 10)})
+	}
 	if m.ImageType != "" && !meta.ImageType(m.ImageType) {
 		checks = append(checks, &meta.Violation{Field: "ImageType", Rule: "one of default, cover, watermark", Value: m.ImageType})
 	}
@@ -711,6 +714,11 @@ func attachedRequest(m AttachedMediaMeta, name string, size int64) (vodapi.Creat
 	}
 	if len(m.CateIDs) > meta.MaxCateIDs {
 		checks = append(checks, &meta.Violation{Field: "CateIDs", Rule: "at most 5", Value: intString(len(m.CateIDs))})
+	}
+	for i, id := range m.CateIDs {
+		if id < 0 {
+			checks = append(checks, &meta.Violation{Field: fmt.Sprintf("CateIDs[%d]", i), Rule: "not negative", Value: strconv.FormatInt(id, 10)})
+		}
 	}
 	switch ok, known := meta.Attached(m.BusinessType, ext); {
 	case !known:

@@ -38,7 +38,8 @@ type Counters struct {
 	// Parts counts accepted UploadPart calls per UploadId and part number; a
 	// value above 1 means the part was sent again.
 	Parts map[string]map[int]int64
-	// Faults counts injected faults by kind (error, reset, throttle).
+	// Faults counts injected faults by kind (error, reset, throttle,
+	// vod_error, malformed).
 	Faults map[string]int64
 	// Errors counts error responses by their Code.
 	Errors map[string]int64

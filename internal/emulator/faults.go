@@ -34,6 +34,13 @@ type Faults struct {
 	BandwidthBPS int64
 	// VODErrorRate answers VOD RPC calls with 503 ServiceUnavailable.
 	VODErrorRate float64
+	// Malformed is the probability that the answer to an authorized OSS
+	// request arrives broken in the way MalformedKind says; MalformedOp
+	// limits it to one operation (as named in Counters.Requests), "" means
+	// every operation. Counted as Counters.Faults["malformed"].
+	Malformed     float64
+	MalformedKind Malformation
+	MalformedOp   string
 }
 
 // DefaultResetAfter is how many body bytes are read before an injected

@@ -79,6 +79,9 @@ func (s *Server) dispatchOSS(w http.ResponseWriter, q *ossRequest) error {
 	if err := s.authorizeOSS(q, op.object); err != nil {
 		return err
 	}
+	if m := s.faults.malformation(op.name); m != 0 {
+		return s.serveMalformed(w, q, op, m)
+	}
 	return op.handle(s, w, q)
 }
 

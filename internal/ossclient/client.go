@@ -112,6 +112,9 @@ func (c *Client) PutObject(ctx context.Context, key string, body io.Reader, size
 	if err != nil {
 		return Result{}, convert("PutObject", err)
 	}
+	if err := requireETag("PutObject", hdr, hdr.Get(oss.HTTPHeaderEtag)); err != nil {
+		return Result{}, err
+	}
 	return resultFrom(hdr, hdr.Get(oss.HTTPHeaderEtag))
 }
 
@@ -134,6 +137,9 @@ func (c *Client) UploadPart(ctx context.Context, key, uploadID string, number in
 	p, err := c.bucket.UploadPart(imur, sized(body, size), size, number, c.writeOptions(ctx, &hdr, size)...)
 	if err != nil {
 		return Part{}, convert("UploadPart", err)
+	}
+	if err := requireETag("UploadPart", hdr, p.ETag); err != nil {
+		return Part{}, err
 	}
 	r, err := resultFrom(hdr, p.ETag)
 	if err != nil {
@@ -228,6 +234,18 @@ func resultFrom(hdr http.Header, etag string) (Result, error) {
 	return r, nil
 }
 
+// requireETag refuses a write answer without an ETag. OSS sends one with
+// every stored object and part; the SDK takes any 200 for success, so a
+// gateway answering 200 with an error document would otherwise pass for a
+// stored object that does not exist.
+func requireETag(op string, hdr http.Header, etag string) error {
+	if etag != "" {
+		return nil
+	}
+	return &apierr.Error{Service: apierr.OSS, Op: op, StatusCode: http.StatusOK, Code: "MalformedResponse",
+		RequestID: hdr.Get(oss.HTTPHeaderOssRequestID), Message: "a successful answer without an ETag; nothing was stored"}
+}
+
 // convert turns SDK errors into *apierr.Error where OSS answered, and keeps
 // transport errors (resets, timeouts, cancellation) wrapped as they are.
 func convert(op string, err error) error {
@@ -254,4 +272,9 @@ func convert(op string, err error) error {
 	return fmt.Errorf("oss %s: %w", op, err)
 }
 
-var unknownBody = regexp.MustCompile(`^unknown response body, status code ?= ?(\d+)`)
+// unknownBody matches the SDK's messages for an error status whose body
+// is not an OSS error document, in all their spellings: "oss: service
+// returned invalid response body, status = 503 Service Unavailable, ..."
+// (4xx and 5xx), "unknown response body, status = 506 ..." (other codes)
+// and "unknown response body, status code= 503, ..." (callbacks).
+var unknownBody = regexp.MustCompile(`^(?:oss: service returned invalid|unknown) response body, status(?: code)? ?= ?(\d+)`)

@@ -23,6 +23,10 @@ type rawUpload struct {
 
 // upload decodes a rawUpload into an Upload.
 func (c *Client) upload(action string, r rawUpload) (*Upload, error) {
+	if r.mediaID == "" {
+		// Without it the media cannot be refreshed, resumed or found.
+		return nil, fmt.Errorf("vod %s: answer without a media ID: %w", action, ErrMalformed)
+	}
 	addr, err := DecodeAddress(r.address)
 	if err != nil {
 		return nil, fmt.Errorf("vod %s: %w", action, err)

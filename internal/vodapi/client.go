@@ -68,6 +68,9 @@ type Client struct {
 }
 
 // New validates cfg and returns a Client. It makes no network call.
+// maxVODConns caps concurrent connections to the VOD API per Client.
+const maxVODConns = 32
+
 func New(cfg Config) (*Client, error) {
 	if cfg.Credentials == nil {
 		return nil, errors.New("vodapi: new client: Config.Credentials is required")
@@ -83,10 +86,13 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	pool := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConnsPerHost:   4,
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConnsPerHost: 4,
+		// However many uploads start at once, VOD sees a bounded number of
+		// connections; further calls wait for one.
+		MaxConnsPerHost:       maxVODConns,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
@@ -231,6 +237,14 @@ func attemptOnce[T any](ctx context.Context, c *Client, action string, fn call[T
 	}
 	done := make(chan result, 1)
 	go func() {
+		defer func() {
+			// The SDK panics on some malformed answers, e.g. an error
+			// body whose Code is a number; in this goroutine that would
+			// take the whole process down.
+			if p := recover(); p != nil {
+				done <- result{err: fmt.Errorf("unreadable answer (the SDK panicked: %v)", p)}
+			}
+		}()
 		v, err := fn(cl, timeout)
 		done <- result{v, err}
 	}()

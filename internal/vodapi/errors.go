@@ -64,6 +64,11 @@ func (c *Client) translate(ctx, attemptCtx context.Context, action string, err e
 	}
 	var ce *sdkerrors.ClientError
 	if errors.As(err, &ce) {
+		if ce.ErrorCode() == sdkerrors.JsonUnmarshalErrorCode {
+			// The JSON parser's error quotes the answer around the fault,
+			// which in a success answer is the middle of an UploadAuth.
+			return fmt.Errorf("vod %s: %s: the answer is not the JSON VOD sends", action, ce.ErrorCode())
+		}
 		if origin := ce.OriginError(); origin != nil {
 			if errors.As(origin, &ue) {
 				origin = redactURLError(ue)
@@ -89,8 +94,9 @@ func redactURLError(ue *url.Error) *url.Error {
 const stringToSignMarker = "server string to sign is:"
 
 // secretParam finds credential-bearing parameters in text VOD or a proxy
-// may have echoed: query style (SecurityToken=...), encoded or JSON style.
-var secretParam = regexp.MustCompile(`(?i)(SecurityToken|Signature|AccessKeySecret)(=|%3D|"\s*:\s*")[^&\s"<]*`)
+// may have echoed: query style (SecurityToken=...), encoded or JSON style
+// ("UploadAuth":"...").
+var secretParam = regexp.MustCompile(`(?i)(SecurityToken|Signature|AccessKeySecret|UploadAuth)(=|%3D|"\s*:\s*")[^&\s"<]*`)
 
 // maxMessage bounds a message: a non-JSON error body arrives whole.
 const maxMessage = 512
