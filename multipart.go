@@ -388,8 +388,9 @@ func feedStream(ctx context.Context, jobs chan<- part, pool *partio.Pool, src *s
 		k, err := io.ReadFull(src.Stream, buf)
 		if k > 0 && n > partio.MaxParts {
 			pool.Put(buf)
-			return fmt.Errorf("%w: the stream is longer than %d parts of %d bytes; set a larger PartSize",
-				ErrTooLarge, partio.MaxParts, partSize)
+			return fmt.Errorf("%w: the stream is longer than %d parts of %d bytes (%d bytes read); "+
+				"upload it with WithPartSize(%d) or more, or give ReaderSource its size",
+				ErrTooLarge, partio.MaxParts, partSize, total+int64(k), suggestPartSize(partSize))
 		}
 		total += int64(k)
 		if k > 0 {
@@ -412,6 +413,13 @@ func feedStream(ctx context.Context, jobs chan<- part, pool *partio.Pool, src *s
 			return fmt.Errorf("read stream at byte %d: %w", total, err)
 		}
 	}
+}
+
+// suggestPartSize is the part size to name when a stream outgrew
+// MaxParts parts: four times as large (a stream that overran once is
+// likely longer still), within OSS's limit.
+func suggestPartSize(partSize int64) int64 {
+	return min(partSize*4, partio.MaxPartSize)
 }
 
 // uploadPart sends one part, retrying, and checks its CRC64.

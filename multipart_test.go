@@ -16,6 +16,7 @@ import (
 
 	"github.com/vodupload/vodupload/internal/crc64"
 	"github.com/vodupload/vodupload/internal/ossclient"
+	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/progress"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
@@ -85,4 +86,36 @@ func TestStalledRequestIsAbandonedAndRetried(t *testing.T) {
 	assert.EqualValues(t, 1, tr.retries.Load())
 	assert.Equal(t, data, api.objects["k"])
 	assert.Equal(t, crc64.Checksum(data), res.CRC64)
+}
+
+func TestStreamBeyondMaxPartsFailsInsteadOfTruncating(t *testing.T) {
+	t.Parallel()
+	// 10,001 one-byte parts: feedStream must refuse the last one rather
+	// than let the upload complete without it.
+	pool := partio.NewPool(2, 1)
+	jobs := make(chan part)
+	var queued atomic.Int32
+	go func() {
+		for p := range jobs {
+			queued.Add(1)
+			pool.Put(p.buf)
+		}
+	}()
+	src := &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, partio.MaxParts+1))}
+	err := feedStream(context.Background(), jobs, pool, src, 1)
+	close(jobs)
+	require.ErrorIs(t, err, ErrTooLarge)
+	assert.Contains(t, err.Error(), "WithPartSize(4)", "the error names a part size that fits")
+	assert.EqualValues(t, partio.MaxParts, queued.Load())
+
+	// Exactly 10,000 parts is fine.
+	jobs = make(chan part)
+	go func() {
+		for p := range jobs {
+			pool.Put(p.buf)
+		}
+	}()
+	src = &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, partio.MaxParts))}
+	require.NoError(t, feedStream(context.Background(), jobs, pool, src, 1))
+	close(jobs)
 }
