@@ -97,16 +97,16 @@ func (p part) reader(at io.ReaderAt) io.Reader {
 // the CRC, counts progress and waits for the Uploader's bandwidth cap.
 // Call stop when the attempt ends; stalled turns the attempt's error into
 // a retryable one when the watchdog fired.
-func (t *transfer) attempt(ctx context.Context, at io.ReaderAt, p part) (actx context.Context, body *partio.Body, stop func(), stalled func(error) error) {
+func (t *transfer) attempt(ctx context.Context, at io.ReaderAt, p part) (context.Context, *partio.Body, func(), func(error) error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	g := &stallGuard{left: p.size, d: t.opts.StallTimeout}
 	g.timer = time.AfterFunc(g.d, func() { cancel(stallError{g.d}) })
 	r := &guardedReader{r: source.LimitReader(ctx, p.reader(at), t.limiter), g: g}
-	stop = func() {
+	stop := func() {
 		g.timer.Stop()
 		cancel(nil)
 	}
-	stalled = func(err error) error {
+	stalled := func(err error) error {
 		var se stallError
 		if errors.As(context.Cause(ctx), &se) {
 			return se // retryable on its own; the SDK's "context canceled" would not be
@@ -181,6 +181,10 @@ func (t *transfer) putSmall(ctx context.Context, src *source.Opened) (transferRe
 		buf := make([]byte, src.Size)
 		if _, err := io.ReadFull(src.Stream, buf); err != nil {
 			return transferResult{}, fmt.Errorf("read %d bytes from the stream: %w", src.Size, err)
+		}
+		// A stream longer than declared would otherwise be cut silently.
+		if n, _ := src.Stream.Read(make([]byte, 1)); n > 0 {
+			return transferResult{}, fmt.Errorf("%w: the stream has more than the %d bytes declared", ErrTooLarge, src.Size)
 		}
 		p.buf = buf
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vodupload/vodupload/internal/crc64"
+	"github.com/vodupload/vodupload/internal/emulator"
 	"github.com/vodupload/vodupload/internal/ossclient"
 	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/progress"
@@ -118,4 +119,15 @@ func TestStreamBeyondMaxPartsFailsInsteadOfTruncating(t *testing.T) {
 	src = &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, partio.MaxParts))}
 	require.NoError(t, feedStream(context.Background(), jobs, pool, src, 1))
 	close(jobs)
+}
+
+func TestStreamLongerThanDeclaredIsRefused(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10))
+	for _, declared := range []int64{100, 300 << 10} { // single PUT and multipart
+		stream := struct{ io.Reader }{bytes.NewReader(make([]byte, declared+10))}
+		_, err := u.UploadVideo(context.Background(), ReaderSource(stream, declared, "long.mp4"), VideoMeta{Title: "x"})
+		require.Error(t, err, "declared %d", declared)
+	}
 }
