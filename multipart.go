@@ -48,6 +48,8 @@ type transfer struct {
 	// resume is set for checkpointed uploads: they reconcile with OSS
 	// instead of starting over, and keep their parts on failure.
 	resume *resumeState
+	// spare is a stream's head buffer, handed to the part pool.
+	spare []byte
 
 	retries atomic.Int64
 }
@@ -228,7 +230,7 @@ func (t *transfer) stream(ctx context.Context, src *source.Opened) (transferResu
 	}
 	// Read a small prefix first, so a small stream never allocates a full
 	// part buffer.
-	head, err := io.ReadAll(io.LimitReader(src.Stream, min(partSize, t.opts.MultipartThreshold)+1))
+	head, err := partio.ReadHead(src.Stream, min(partSize, t.opts.MultipartThreshold)+1)
 	if err != nil {
 		return transferResult{}, fmt.Errorf("read stream: %w", err)
 	}
@@ -240,6 +242,9 @@ func (t *transfer) stream(ctx context.Context, src *source.Opened) (transferResu
 		return t.putPart(ctx, nil, part{number: 1, size: int64(len(head)), buf: head})
 	}
 	rest := io.MultiReader(bytes.NewReader(head), src.Stream)
+	// The head's array becomes one of the part buffers once its bytes are
+	// copied into the first part, instead of a (Concurrency+2)th buffer.
+	t.spare = head
 	return t.multipart(ctx, &source.Opened{Size: src.Size, Stream: rest}, partSize)
 }
 
@@ -312,6 +317,8 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 	if src.At == nil {
 		// Concurrency buffers in workers' hands plus one being filled.
 		pool = partio.NewPool(t.opts.Concurrency+1, int(partSize))
+		pool.Seed(t.spare)
+		t.spare = nil
 	}
 	skip := make(map[int]bool, len(done))
 	for _, p := range done {

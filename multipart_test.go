@@ -96,7 +96,9 @@ func TestStreamBeyondMaxPartsFailsInsteadOfTruncating(t *testing.T) {
 	pool := partio.NewPool(2, 1)
 	jobs := make(chan part)
 	var queued atomic.Int32
+	consumed := make(chan struct{})
 	go func() {
+		defer close(consumed)
 		for p := range jobs {
 			queued.Add(1)
 			pool.Put(p.buf)
@@ -105,6 +107,7 @@ func TestStreamBeyondMaxPartsFailsInsteadOfTruncating(t *testing.T) {
 	src := &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, partio.MaxParts+1))}
 	err := feedStream(context.Background(), jobs, pool, src, 1)
 	close(jobs)
+	<-consumed
 	require.ErrorIs(t, err, ErrTooLarge)
 	assert.Contains(t, err.Error(), "WithPartSize(4)", "the error names a part size that fits")
 	assert.EqualValues(t, partio.MaxParts, queued.Load())

@@ -10,11 +10,16 @@
 // signature (HMAC-SHA1, v1) with nonce and timestamp, the OSS V1 signature,
 // STS token presence, validity, expiry and scope.
 //
-// What it does not emulate: OSS V4 signatures, virtual-hosted-style
-// addressing, bucket management, object ACLs, versioning, lifecycle rules,
-// server-side encryption, media processing (transcoding, snapshots, review),
-// VOD event callbacks, storage classes, and the HTTPS listener (it speaks
-// plain HTTP; the clients are pointed at it with scheme http).
+// What it does not emulate: OSS V2 and V4 signatures (answered 501),
+// virtual-hosted-style addressing, bucket and service operations other than
+// ListMultipartUploads, object ACLs, versioning, lifecycle rules,
+// server-side encryption, x-oss-complete-all, upload callbacks, storage
+// classes, x-oss-traffic-limit enforcement, media processing (transcoding,
+// snapshots, review), VOD event notifications, STS tokens as the root VOD
+// credential, and TLS (it speaks plain HTTP; point the clients at it with
+// scheme http). In StorageDiscard mode GetObject answers 501 and ETags are
+// not MD5s; StorageDir keeps object metadata in memory only, so a new
+// emulator does not serve an earlier one's files.
 package emulator
 
 import (
@@ -70,7 +75,9 @@ const (
 	// StorageDir keeps objects as files under Options.Dir.
 	StorageDir
 	// StorageDiscard keeps only each object's size and CRC64, for
-	// multi-gigabyte benchmarks.
+	// multi-gigabyte benchmarks. It skips MD5: ETags are the MD5 of the
+	// body's CRC64 and size, not of its bytes, so they cannot be checked
+	// against a local MD5.
 	StorageDiscard
 )
 

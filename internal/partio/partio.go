@@ -1,6 +1,7 @@
 // Package partio holds the engine's byte plumbing: the part plan, the
 // request body that computes CRC64 and counts bytes as the HTTP transport
-// reads it, and the bounded pool of part buffers for streams.
+// reads it, the bounded pool of part buffers for streams, and the read of a
+// stream's head.
 package partio
 
 import (
@@ -51,6 +52,15 @@ type Counter interface{ Add(n int64) }
 // Body is a request body for one attempt: it computes the CRC64 of exactly
 // the bytes the transport reads (once), reports them to a Counter as they
 // go, and exposes Len so the OSS SDK sends a Content-Length.
+//
+// Each byte of a file part is copied once into the transport's 32 KiB
+// buffer (pread), checksummed there while it is hot in cache, and written
+// to the socket. Body deliberately does not offer the transport sendfile(2)
+// (an *os.File it could unwrap): the kernel would then copy page cache to
+// socket without us seeing the bytes, and the CRC64 OSS's answer is checked
+// against would need a second pass over the file. Measured on loopback, a
+// pread for the CRC plus sendfile, or an mmap for the CRC plus sendfile,
+// cost more CPU per GiB than the single pread, CRC and write.
 type Body struct {
 	r       io.Reader
 	left    int64
@@ -127,6 +137,64 @@ func (p *Pool) Get(done <-chan struct{}) []byte {
 
 // Put returns a buffer.
 func (p *Pool) Put(b []byte) { p.free <- b }
+
+// Seed lends the pool b, if it can hold a part, in place of one buffer the
+// pool would allocate: a stream's head, read before the upload knew it
+// needed parts, then serves as a part buffer instead of lingering as
+// garbage next to them. Call it before the first Get; it reports whether b
+// was taken. b is handed out after every other buffer, as b[:size]: a
+// caller still draining the head by then may read only b[size:], which no
+// holder of a part buffer writes.
+func (p *Pool) Seed(b []byte) bool {
+	if cap(b) < p.size {
+		return false
+	}
+	select {
+	case <-p.free: // one of the lazily allocated buffers is not needed
+		p.free <- b
+		return true
+	default:
+		return false
+	}
+}
+
+// Growth steps of ReadHead: small streams (images, M3U8 segments) get a
+// small buffer; a stream that has filled headBig is a big one, so the next
+// allocation is the whole limit rather than a series of doublings.
+const (
+	headFirst = 64 << 10
+	headBig   = 1 << 20
+)
+
+// ReadHead reads up to limit bytes of r: the prefix that decides between one
+// PutObject and a multipart upload. io.ReadAll would grow its buffer by
+// append, leaving several times the final size behind as garbage; this
+// allocates 64 KiB, 256 KiB, 1 MiB and then limit, so a multi-megabyte head
+// costs about 1.3 MiB beyond itself. Reaching the end of r before limit is
+// not an error.
+func ReadHead(r io.Reader, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(limit, headFirst))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= limit {
+				return buf, nil
+			}
+			next := int64(4 * cap(buf))
+			if next > headBig {
+				next = limit
+			}
+			buf = append(make([]byte, 0, min(next, limit)), buf...)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		switch {
+		case err == io.EOF:
+			return buf, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+}
 
 // Digest reads r to the end and returns the hex MD5 (which is what OSS
 // reports as a part's ETag) and the CRC64 of its bytes, in one pass.

@@ -2,11 +2,13 @@ package partio
 
 import (
 	"bytes"
+	"errors"
 	"hash/crc64"
 	"io"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -86,4 +88,63 @@ func TestPoolBoundsBuffers(t *testing.T) {
 	assert.Len(t, <-got, 16)
 	close(done)
 	assert.Nil(t, p.Get(done), "closed done releases a waiting Get")
+}
+
+func TestReadHead(t *testing.T) {
+	t.Parallel()
+	const mib = 1 << 20
+	data := bytes.Repeat([]byte("0123456789abcdef"), 3*mib/16)
+	tests := []struct {
+		name   string
+		stream int
+		limit  int64
+		want   int
+	}{
+		{"empty", 0, 8*mib + 1, 0},
+		{"small stream", 1000, 8*mib + 1, 1000},
+		{"exactly the first buffer", 64 << 10, 8*mib + 1, 64 << 10},
+		{"stream longer than the limit", 3 * mib, 2*mib + 1, 2*mib + 1},
+		{"stream ends between steps", 3*mib - 5, 8*mib + 1, 3*mib - 5},
+		{"tiny limit", 3 * mib, 10, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for _, r := range []io.Reader{
+				bytes.NewReader(data[:tt.stream]),
+				iotest.HalfReader(bytes.NewReader(data[:tt.stream])), // short reads
+			} {
+				got, err := ReadHead(r, tt.limit)
+				require.NoError(t, err)
+				assert.Equal(t, data[:tt.want], got)
+				if tt.want > mib {
+					assert.LessOrEqual(t, int64(cap(got)), tt.limit, "a big head is one allocation of the limit")
+				}
+			}
+		})
+	}
+}
+
+func TestReadHeadReportsReadErrors(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("disk on fire")
+	_, err := ReadHead(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)), 100)
+	assert.ErrorIs(t, err, boom)
+}
+
+func TestPoolSeedReplacesOneAllocation(t *testing.T) {
+	t.Parallel()
+	p := NewPool(2, 16)
+	head := make([]byte, 17) // a head one byte longer than a part
+	head[16] = 'x'
+	assert.False(t, p.Seed(make([]byte, 8)), "a buffer smaller than a part is refused")
+	require.True(t, p.Seed(head))
+	done := make(chan struct{})
+	first, second := p.Get(done), p.Get(done)
+	assert.NotSame(t, &head[0], &first[0], "the seeded buffer comes last")
+	assert.Same(t, &head[0], &second[0], "the seeded buffer is handed out")
+	assert.Len(t, second, 16)
+	copy(second, bytes.Repeat([]byte("y"), 16))
+	assert.Equal(t, byte('x'), head[16], "bytes past the part stay untouched")
+	assert.False(t, p.Seed(make([]byte, 16)), "no more slots to seed")
 }

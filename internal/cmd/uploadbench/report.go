@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+const gib = 1 << 30
+
+// measurement is one child's run.
+type measurement struct {
+	seconds float64 // from the VOD call to the stored object, in the child
+	bytes   int64
+	cpu     time.Duration // user + system, whole child process
+	sys     time.Duration // the system part of cpu
+	maxRSS  int64         // bytes
+}
+
+func (m measurement) mbps() float64      { return float64(m.bytes) / m.seconds / 1e6 }
+func (m measurement) cpuPerGiB() float64 { return m.cpu.Seconds() / (float64(m.bytes) / gib) }
+
+// result is a row and its runs.
+type result struct {
+	row  row
+	runs []measurement
+}
+
+// usage is what the parent reads from a finished child.
+type usage struct {
+	cpu, sys time.Duration
+	maxRSS   int64
+}
+
+// runMeasured runs self with args and returns its stdout and rusage.
+func runMeasured(ctx context.Context, self string, args, env []string) ([]byte, usage, error) {
+	cmd := exec.CommandContext(ctx, self, args...)
+	cmd.Env = env
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return nil, usage{}, fmt.Errorf("child: %w: %s", err, strings.TrimSpace(errOut.String()))
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		return nil, usage{}, fmt.Errorf("child: no rusage on %s", runtime.GOOS)
+	}
+	sys := time.Duration(ru.Stime.Nano())
+	// Linux reports ru_maxrss in KiB.
+	return out.Bytes(), usage{cpu: time.Duration(ru.Utime.Nano()) + sys, sys: sys, maxRSS: ru.Maxrss << 10}, nil
+}
+
+// machine describes where the numbers were taken.
+type machine struct {
+	cpu                   string
+	cores                 int
+	goVersion             string
+	loadBefore, loadAfter string
+	started               time.Time
+}
+
+func machineNow() machine {
+	return machine{cpu: cpuModel(), cores: runtime.NumCPU(), goVersion: runtime.Version(),
+		loadBefore: loadAverage(), started: time.Now()}
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for line := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// loadAverage is the 1, 5 and 15 minute load, which says how much the
+// wall-clock columns can be trusted on a shared machine.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// printReport writes the markdown table: medians, with the range over runs.
+func printReport(w io.Writer, c config, m machine, results []result) {
+	fmt.Fprintf(w, "Machine: %s, %d cores, %s; load average %s before, %s after; %d runs per row, %s.\n\n",
+		m.cpu, m.cores, m.goVersion, m.loadBefore, m.loadAfter, c.runs, time.Since(m.started).Round(time.Second))
+	fmt.Fprintf(w, "WAN: %v per OSS request, %d MiB/s per connection.\n\n", c.latency, c.bandwidth/mib)
+	fmt.Fprintln(w, "| scenario | library | settings | size | MB/s median (range) | client CPU-s/GiB median (range) | peak RSS MiB median (max) |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+	for _, r := range results {
+		if len(r.runs) == 0 {
+			continue
+		}
+		mb := stats(r.runs, measurement.mbps)
+		cpu := stats(r.runs, measurement.cpuPerGiB)
+		rss := stats(r.runs, func(m measurement) float64 { return float64(m.maxRSS) / mib })
+		fmt.Fprintf(w, "| %s | %s | %s | %d MiB | %.0f (%.0f–%.0f) | %.3f (%.3f–%.3f) | %.1f (%.1f) |\n",
+			r.row.scenario, r.row.library, r.row.settings, r.row.job.Size/mib,
+			mb.median, mb.min, mb.max, cpu.median, cpu.min, cpu.max, rss.median, rss.max)
+	}
+	printRatios(w, results)
+}
+
+// printRatios compares vodupload's medians with each rival row of the same
+// scenario: streams with streams, files with files. The net CPU ratio
+// first takes the baseline child's CPU-seconds (process start and one VOD
+// call, the same in every row) out of both sides.
+func printRatios(w io.Writer, results []result) {
+	ours := map[string]result{}
+	var base float64 // CPU-seconds of the baseline child; 0 if it did not run
+	for _, r := range results {
+		switch {
+		case len(r.runs) == 0:
+		case r.row.job.Kind == kindBaseline:
+			base = stats(r.runs, func(m measurement) float64 { return m.cpu.Seconds() }).median
+		case strings.HasPrefix(r.row.library, "vodupload"):
+			ours[r.row.scenario+streamSuffix(r.row.library)] = r
+		}
+	}
+	header := false
+	for _, r := range results {
+		o, ok := ours[r.row.scenario+streamSuffix(r.row.library)]
+		if !ok || len(r.runs) == 0 || strings.HasPrefix(r.row.library, "vodupload") || r.row.job.Kind == kindBaseline {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(w, "\n| scenario | vodupload vs | settings | MB/s ratio | CPU-s/GiB ratio | net CPU ratio | peak RSS ratio |")
+			fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
+			header = true
+		}
+		med := func(rs []measurement, f func(measurement) float64) float64 { return stats(rs, f).median }
+		rss := func(m measurement) float64 { return float64(m.maxRSS) }
+		cpu := func(m measurement) float64 { return m.cpu.Seconds() }
+		fmt.Fprintf(w, "| %s | %s | %s | %.2f× | %.2f× | %.2f× | %.2f× |\n", r.row.scenario, r.row.library, r.row.settings,
+			med(o.runs, measurement.mbps)/med(r.runs, measurement.mbps),
+			med(o.runs, measurement.cpuPerGiB)/med(r.runs, measurement.cpuPerGiB),
+			(med(o.runs, cpu)-base)/(med(r.runs, cpu)-base),
+			med(o.runs, rss)/med(r.runs, rss))
+	}
+}
+
+func streamSuffix(library string) string {
+	if strings.HasSuffix(library, " stream") {
+		return " stream"
+	}
+	return ""
+}
+
+type summary struct{ median, min, max float64 }
+
+func stats(runs []measurement, f func(measurement) float64) summary {
+	v := make([]float64, len(runs))
+	for i, m := range runs {
+		v[i] = f(m)
+	}
+	slices.Sort(v)
+	med := v[len(v)/2]
+	if len(v)%2 == 0 {
+		med = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return summary{median: med, min: v[0], max: v[len(v)-1]}
+}
