@@ -2,6 +2,7 @@ package vodupload
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vodupload/vodupload/internal/cmd/uploadbench/benchkit"
+	"github.com/vodupload/vodupload/internal/crc64"
 	"github.com/vodupload/vodupload/internal/emulator"
 )
 
@@ -113,9 +115,23 @@ func TestPeakHeap(t *testing.T) {
 			peak := h.stop()
 			require.NoError(t, err)
 			assert.EqualValues(t, memTestSize, res.Bytes)
-			size, _, err := srv.ObjectInfo(res.Bucket, res.ObjectKey)
+			size, crc, err := srv.ObjectInfo(res.Bucket, res.ObjectKey)
 			require.NoError(t, err)
 			assert.EqualValues(t, memTestSize, size, "stored size")
+			// Discard storage keeps no bytes, but its CRC64 of what arrived,
+			// against one computed here from a fresh copy of the source, is
+			// the byte-for-byte check.
+			opened, err := tt.src().Open(context.Background())
+			require.NoError(t, err)
+			digest := crc64.New()
+			if opened.At != nil {
+				_, err = io.Copy(digest, io.NewSectionReader(opened.At, 0, opened.Size))
+			} else {
+				_, err = io.Copy(digest, opened.Stream)
+			}
+			require.NoError(t, err)
+			require.NoError(t, opened.Close())
+			assert.Equal(t, digest.Sum64(), crc, "the stored object is the source, byte for byte")
 			t.Logf("peak heap above the start: %.1f MiB (bound %.0f MiB)", float64(peak)/mib, float64(tt.bound)/mib)
 			assert.LessOrEqual(t, peak, tt.bound, "peak heap in use above the level before the upload")
 		})
