@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vodupload/vodupload/internal/crc64"
@@ -163,3 +164,39 @@ func readDigest(src io.Reader, buf []byte, sink func([]byte) error) (digest, err
 
 // storeKey identifies an object in a store.
 type storeKey struct{ bucket, key string }
+
+// objectIndex is the metadata of the objects a store keeps its bytes for
+// elsewhere (a directory) or nowhere (discard). Its mutex also guards the
+// embedding store's other state.
+type objectIndex struct {
+	mu      sync.Mutex
+	objects map[storeKey]objectInfo
+}
+
+func newObjectIndex() objectIndex { return objectIndex{objects: make(map[storeKey]objectInfo)} }
+
+func (x *objectIndex) stat(bucket, key string) (objectInfo, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	info, ok := x.objects[storeKey{bucket, key}]
+	if !ok {
+		return objectInfo{}, errNotFound
+	}
+	return info, nil
+}
+
+// delete forgets an object; callers holding mu use forget.
+func (x *objectIndex) delete(bucket, key string) error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.forget(bucket, key)
+}
+
+func (x *objectIndex) forget(bucket, key string) error {
+	k := storeKey{bucket, key}
+	if _, ok := x.objects[k]; !ok {
+		return errNotFound
+	}
+	delete(x.objects, k)
+	return nil
+}

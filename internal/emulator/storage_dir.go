@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 )
 
 // dirStore keeps object bytes as files under root and their metadata in
@@ -23,9 +22,8 @@ import (
 // replaces or truncates an object.
 type dirStore struct {
 	root string
-
-	mu      sync.Mutex // guards objects and makes rename+metadata atomic
-	objects map[storeKey]objectInfo
+	// objectIndex's mutex also makes rename+metadata atomic.
+	objectIndex
 }
 
 func newDirStore(root string) (*dirStore, error) {
@@ -37,7 +35,7 @@ func newDirStore(root string) (*dirStore, error) {
 			return nil, fmt.Errorf("emulator: create storage dir: %w", err)
 		}
 	}
-	return &dirStore{root: root, objects: make(map[storeKey]objectInfo)}, nil
+	return &dirStore{root: root, objectIndex: newObjectIndex()}, nil
 }
 
 const (
@@ -138,24 +136,12 @@ func (d *dirStore) open(bucket, key string) (objectInfo, io.ReadSeekCloser, erro
 	return info, f, nil
 }
 
-func (d *dirStore) stat(bucket, key string) (objectInfo, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	info, ok := d.objects[storeKey{bucket, key}]
-	if !ok {
-		return objectInfo{}, errNotFound
-	}
-	return info, nil
-}
-
 func (d *dirStore) delete(bucket, key string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	k := storeKey{bucket, key}
-	if _, ok := d.objects[k]; !ok {
-		return errNotFound
+	if err := d.forget(bucket, key); err != nil {
+		return err
 	}
-	delete(d.objects, k)
 	if err := os.Remove(d.objectPath(bucket, key)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("emulator: delete %s/%s: %w", bucket, key, err)
 	}

@@ -17,15 +17,14 @@ const discardBufferSize = 256 << 10
 // their metadata lives in the multipartUpload. open returns errDiscarded,
 // which GetObject answers with 501 NotImplemented; HeadObject works.
 type discardStore struct {
-	mu      sync.Mutex
-	objects map[storeKey]objectInfo
+	objectIndex
 	// bufs recycles copy buffers: a benchmark process that hosts the
 	// emulator should see the client's garbage, not one buffer per part.
 	bufs sync.Pool
 }
 
 func newDiscardStore() *discardStore {
-	d := &discardStore{objects: make(map[storeKey]objectInfo)}
+	d := &discardStore{objectIndex: newObjectIndex()}
 	d.bufs.New = func() any { return new([discardBufferSize]byte) }
 	return d
 }
@@ -54,27 +53,6 @@ func (d *discardStore) open(bucket, key string) (objectInfo, io.ReadSeekCloser, 
 		return objectInfo{}, nil, err
 	}
 	return objectInfo{}, nil, errDiscarded
-}
-
-func (d *discardStore) stat(bucket, key string) (objectInfo, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	info, ok := d.objects[storeKey{bucket, key}]
-	if !ok {
-		return objectInfo{}, errNotFound
-	}
-	return info, nil
-}
-
-func (d *discardStore) delete(bucket, key string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	k := storeKey{bucket, key}
-	if _, ok := d.objects[k]; !ok {
-		return errNotFound
-	}
-	delete(d.objects, k)
-	return nil
 }
 
 func (d *discardStore) putPart(body io.Reader) (partInfo, error) {
