@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/crc64"
 	"github.com/vodupload/vodupload/internal/ossclient"
 	"github.com/vodupload/vodupload/internal/partio"
@@ -282,7 +283,7 @@ func (t *transfer) resumeOrInitiate(ctx context.Context, src *source.Opened, par
 			t.log.Info("resuming multipart upload", "key", t.key, "upload_id", res.UploadID,
 				"parts_done", len(done), "parts_total", partio.Count(src.Size, partSize))
 			return done, nil
-		case isCode(err, "NoSuchUpload"):
+		case apierr.HasCode(err, "NoSuchUpload"):
 			t.log.Warn("the checkpointed multipart upload no longer exists (VOD removes unfinished uploads after 7 days); starting a new one for the same media",
 				"key", t.key, "upload_id", t.resume.uploadID)
 		default:
@@ -466,7 +467,7 @@ func (t *transfer) complete(ctx context.Context, uploadID string, parts []osscli
 	retried := false
 	err := t.do(ctx, "CompleteMultipartUpload", func(ctx context.Context) error {
 		res, err := t.api.CompleteMultipart(ctx, t.key, uploadID, parts)
-		if err != nil && retried && isCode(err, "NoSuchUpload") {
+		if err != nil && retried && apierr.HasCode(err, "NoSuchUpload") {
 			// An earlier attempt may have completed the upload before its
 			// answer was lost: believe it only if the object is ours.
 			return t.verifyObject(ctx, size, want)
@@ -589,10 +590,6 @@ func checkCRC(op, key string, has bool, server, client uint64) error {
 	return fmt.Errorf("%s %s: OSS computed %d, we sent %d: %w", op, key, server, client, ErrChecksumMismatch)
 }
 
-func isCode(err error, code string) bool {
-	var ae *APIError
-	return errors.As(err, &ae) && ae.Code == code
-}
 
 // reconcile decides which parts of a checkpointed upload are really done.
 // OSS's ListParts wins over the checkpoint: a recorded part OSS lacks is

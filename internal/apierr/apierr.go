@@ -4,6 +4,7 @@
 package apierr
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 )
@@ -63,4 +64,10 @@ func (e *Error) CredentialExpired() bool {
 		return e.Service == OSS
 	}
 	return false
+}
+
+// HasCode reports whether err's chain holds an *Error with the given Code.
+func HasCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
 }

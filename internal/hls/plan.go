@@ -255,15 +255,13 @@ func indexName(location string, u *url.URL) string {
 	return filepath.Base(location)
 }
 
-// redact drops credentials and signatures from URLs before they reach an
-// error or a log.
+// redact drops credentials and signatures from URLs (anything with a host)
+// before they reach an error or a log; local paths are kept as they are.
 func redact(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
+	if u, err := url.Parse(s); err != nil || u.Host == "" {
 		return s
 	}
-	u.User, u.RawQuery, u.Fragment = nil, "", ""
-	return u.String()
+	return source.RedactURL(s)
 }
 
 func redactErr(err error) error {

@@ -87,7 +87,7 @@ func (v *Video) Media(ctx context.Context, vod VOD, req vodapi.CreateVideoReques
 			return up, v.track(ctx, v.rec)
 		case err == nil:
 			v.log.Warn("checkpointed video now has another upload address; starting a fresh upload", "video_id", v.rec.MediaID)
-		case isCode(err, "InvalidVideo.NotFound"):
+		case apierr.HasCode(err, "InvalidVideo.NotFound"):
 			v.log.Warn("checkpointed video no longer exists in VOD; starting a fresh upload", "video_id", v.rec.MediaID)
 		default:
 			return nil, err
@@ -212,7 +212,3 @@ func destinationHash(req vodapi.CreateVideoRequest) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func isCode(err error, code string) bool {
-	var ae *apierr.Error
-	return errors.As(err, &ae) && ae.Code == code
-}

@@ -172,6 +172,10 @@ func baseName(p string) string {
 
 // redactURL drops userinfo, query string and fragment, which often carry
 // credentials or signatures, so the result is safe in errors and logs.
+// RedactURL drops userinfo, query and fragment, which carry credentials and
+// signatures, so a URL can go into an error or a log.
+func RedactURL(raw string) string { return redactURL(raw) }
+
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
