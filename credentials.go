@@ -66,6 +66,9 @@ type UploadTicket = vodapi.ClientPayload
 // The metadata is validated first, as UploadVideo does; FileName is
 // required here since there is no source to take it from.
 func (u *Uploader) CreateVideoUpload(ctx context.Context, m VideoMeta, fileSize int64) (*UploadTicket, error) {
+	if err := checkFileSize(fileSize); err != nil {
+		return nil, err
+	}
 	req, err := videoRequest(m, fileSize)
 	if err != nil {
 		return nil, err
@@ -92,6 +95,15 @@ func (u *Uploader) RefreshVideoUpload(ctx context.Context, videoID string) (*Upl
 	}
 	t := up.ClientPayload()
 	return &t, nil
+}
+
+// checkFileSize refuses a negative size a caller declares for a client's
+// file (zero means unknown).
+func checkFileSize(n int64) error {
+	if n < 0 {
+		return invalid("FileSize", "not negative", sizeString(n))
+	}
+	return nil
 }
 
 // TicketRefresher obtains a fresh ticket for the same media, typically by

@@ -90,3 +90,17 @@ func TestBadTicketIsValidationError(t *testing.T) {
 		assert.ErrorIs(t, err, ErrValidation)
 	}
 }
+
+func TestTicketIssuanceRefusesANegativeSize(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	var ve *ValidationError
+	_, err := u.CreateVideoUpload(context.Background(), VideoMeta{Title: "t", FileName: "t.mp4"}, -1)
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "FileSize", ve.Field)
+	_, err = u.CreateAttachedMediaUpload(context.Background(), AttachedMediaMeta{BusinessType: "subtitle", FileName: "a.vtt"}, -1)
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "FileSize", ve.Field)
+	assert.Empty(t, srv.Counters().Requests, "refused before VOD")
+}

@@ -590,7 +590,6 @@ func checkCRC(op, key string, has bool, server, client uint64) error {
 	return fmt.Errorf("%s %s: OSS computed %d, we sent %d: %w", op, key, server, client, ErrChecksumMismatch)
 }
 
-
 // reconcile decides which parts of a checkpointed upload are really done.
 // OSS's ListParts wins over the checkpoint: a recorded part OSS lacks is
 // sent again. A part OSS holds but the checkpoint had not saved yet (the

@@ -615,6 +615,9 @@ func (u *Uploader) CreateImageUpload(ctx context.Context, m ImageMeta) (*UploadT
 // CreateAttachedMediaUpload registers an attached media file and returns
 // the ticket a client uploads it with. FileName is required here.
 func (u *Uploader) CreateAttachedMediaUpload(ctx context.Context, m AttachedMediaMeta, fileSize int64) (*UploadTicket, error) {
+	if err := checkFileSize(fileSize); err != nil {
+		return nil, err
+	}
 	req, err := attachedRequest(m, "", fileSize)
 	if err != nil {
 		return nil, err

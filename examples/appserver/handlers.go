@@ -22,10 +22,6 @@ func (s *Server) createVideo(w http.ResponseWriter, r *http.Request) {
 		fail(w, r, err)
 		return
 	}
-	if req.FileSize < 0 {
-		fail(w, r, &vodupload.ValidationError{Field: "FileSize", Rule: "not negative"})
-		return
-	}
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.CreateVideoUpload(ctx, req.meta(), req.FileSize)
@@ -62,10 +58,6 @@ func (s *Server) createAttachedMedia(w http.ResponseWriter, r *http.Request) {
 	var req attachedMediaRequest
 	if err := s.decode(w, r, &req); err != nil {
 		fail(w, r, err)
-		return
-	}
-	if req.FileSize < 0 {
-		fail(w, r, &vodupload.ValidationError{Field: "FileSize", Rule: "not negative"})
 		return
 	}
 	ctx, cancel := s.callContext(r)

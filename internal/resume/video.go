@@ -211,4 +211,3 @@ func destinationHash(req vodapi.CreateVideoRequest) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:16])
 }
-
