@@ -62,12 +62,27 @@ func (s *Server) lookupSTS(id string) *stsCredential {
 
 // ExpireCredentials makes every credential issued so far expired, as if its
 // lifetime had passed. Credentials issued afterwards are unaffected.
-func (s *Server) ExpireCredentials() {
+func (s *Server) ExpireCredentials() { s.expireCredentials(func(*mediaRecord) bool { return true }) }
+
+// ExpireVideoCredentials expires only what RefreshUploadVideo can renew:
+// the credentials of videos, M3U8 included. Image and attached-media
+// credentials keep their lifetime. VOD cannot renew those, and a real one
+// never dies moments after it was issued, which is what expiring them at
+// arbitrary instants would model.
+func (s *Server) ExpireVideoCredentials() {
+	s.expireCredentials(func(m *mediaRecord) bool { return m != nil && m.Kind == kindVideo })
+}
+
+// expireCredentials expires the credentials whose media (nil when it was
+// deleted) matches.
+func (s *Server) expireCredentials(match func(*mediaRecord) bool) {
 	past := s.now().Add(-time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.sts {
-		c.Expires = past
+		if match(s.media[c.MediaID]) {
+			c.Expires = past
+		}
 	}
 }
 

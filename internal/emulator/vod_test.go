@@ -251,3 +251,39 @@ func TestUploadCredentialWorksWithOSSSDK(t *testing.T) {
 	assert.Equal(t, "UploadSucc", resp.Video.Status)
 	assert.EqualValues(t, len("#EXTM3U\n"), resp.Video.Size)
 }
+
+func TestExpireVideoCredentialsSparesImagesAndAttachedMedia(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, Options{})
+	client := newVODClient(t, srv.AccessKeyID, srv.AccessKeySecret)
+	video := target(srv, vod.CreateCreateUploadVideoRequest())
+	video.Title, video.FileName = "v", "v.mp4"
+	v, err := client.CreateUploadVideo(video)
+	require.NoError(t, err)
+	image := target(srv, vod.CreateCreateUploadImageRequest())
+	image.Title, image.ImageExt = "i", "png"
+	i, err := client.CreateUploadImage(image)
+	require.NoError(t, err)
+	attached := target(srv, vod.CreateCreateUploadAttachedMediaRequest())
+	attached.BusinessType, attached.MediaExt = "watermark", "png"
+	a, err := client.CreateUploadAttachedMedia(attached)
+	require.NoError(t, err)
+	expired := func(auth string) bool {
+		c := srv.lookupSTS(decodeB64JSON(t, auth)["AccessKeyId"])
+		require.NotNil(t, c)
+		cred, ok := srv.ossCredential(c.AccessKeyID)
+		require.True(t, ok)
+		return time.Now().After(cred.Expires)
+	}
+
+	srv.ExpireVideoCredentials()
+
+	assert.True(t, expired(v.UploadAuth), "video")
+	assert.False(t, expired(i.UploadAuth), "image")
+	assert.False(t, expired(a.UploadAuth), "attached media")
+
+	srv.ExpireCredentials()
+
+	assert.True(t, expired(i.UploadAuth), "image")
+	assert.True(t, expired(a.UploadAuth), "attached media")
+}
