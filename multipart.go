@@ -24,10 +24,13 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// maxRefreshesPerRequest bounds how often one request may see its fresh
-// credential rejected before the upload gives up: a credential that OSS
-// refuses right after VOD issued it will not get better.
-const maxRefreshesPerRequest = 3
+// maxRefreshesPerRequest bounds how often in a row one request may see a
+// credential renewed for it rejected before the upload gives up: a
+// credential that OSS refuses right after VOD issued it will not get
+// better. Each renewal is one VOD call, so the bound is generous; a
+// rejection of a credential someone else already replaced, or one that
+// follows a backoff, says nothing about the fresh one and is not counted.
+const maxRefreshesPerRequest = 5
 
 // abortTimeout bounds the cleanup after a failed upload. The abort runs on a
 // context detached from the caller's, which may already be cancelled.
@@ -518,14 +521,14 @@ func (t *transfer) do(ctx context.Context, op string, fn func(context.Context) e
 	policy := retry.Policy{MaxAttempts: t.opts.MaxAttempts, BaseDelay: t.opts.RetryBaseDelay, MaxDelay: t.opts.RetryMaxDelay}
 	refreshes := 0
 	for attempt := 1; ; {
-		_, ticket, err := t.creds.Get(ctx)
-		if err != nil {
+		if _, _, err := t.creds.Get(ctx); err != nil {
 			return fmt.Errorf("%s %s: %w", op, t.key, err)
 		}
 		if err := t.acquire(ctx); err != nil {
 			return err
 		}
-		err = fn(ctx)
+		ticket := t.creds.Ticket()
+		err := fn(ctx)
 		t.release()
 		if err == nil {
 			return nil
@@ -539,6 +542,9 @@ func (t *transfer) do(ctx context.Context, op string, fn func(context.Context) e
 		}
 		switch class {
 		case retry.Expired:
+			if t.creds.Ticket() != ticket {
+				continue // another worker already replaced it: retry with the new one
+			}
 			refreshes++
 			if refreshes > maxRefreshesPerRequest {
 				return fmt.Errorf("%s %s: %w: %w", op, t.key, ErrCredentialRejected, err)
@@ -559,6 +565,7 @@ func (t *transfer) do(ctx context.Context, op string, fn func(context.Context) e
 				return context.Cause(ctx)
 			}
 			attempt++
+			refreshes = 0
 		default:
 			return fmt.Errorf("%s %s: %w", op, t.key, err)
 		}

@@ -134,3 +134,32 @@ func TestStreamLongerThanDeclaredIsRefused(t *testing.T) {
 		require.Error(t, err, "declared %d", declared)
 	}
 }
+
+// TestCredentialRejectedRightAfterRenewalGivesUp: when OSS refuses every
+// credential VOD issues, the upload stops after a bounded number of
+// renewals with ErrCredentialRejected instead of calling VOD forever.
+func TestCredentialRejectedRightAfterRenewalGivesUp(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	appServer := newUploader(t, srv)
+	path, _ := writeFile(t, "refused.mp4", 1000)
+	ticket, err := appServer.CreateVideoUpload(t.Context(), VideoMeta{Title: "refused", FileName: "refused.mp4"}, 1000)
+	require.NoError(t, err)
+	srv.ExpireCredentials()
+	var renewals atomic.Int32
+	refresh := func(ctx context.Context) (*UploadTicket, error) {
+		renewals.Add(1)
+		fresh, err := appServer.RefreshVideoUpload(ctx, ticket.MediaID)
+		srv.ExpireCredentials() // dead on arrival, every time
+		return fresh, err
+	}
+
+	_, err = appServer.UploadWithTicket(t.Context(), FileSource(path), ticket, refresh)
+
+	require.ErrorIs(t, err, ErrCredentialRejected)
+	var ue *UploadError
+	require.ErrorAs(t, err, &ue)
+	assert.Equal(t, ticket.MediaID, ue.MediaID)
+	assert.EqualValues(t, maxRefreshesPerRequest, renewals.Load())
+	assert.EqualValues(t, maxRefreshesPerRequest+1, srv.Counters().Errors["SecurityTokenExpired"])
+}

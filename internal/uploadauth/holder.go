@@ -91,13 +91,15 @@ type Ticket uint64
 
 // Get returns a credential to sign the next request with, renewing it first
 // when RefreshAt of its lifetime has passed. A failed proactive renewal is
-// logged and the old credential used while it is still valid.
+// logged and the old credential used while it is still valid. Without a
+// refresh function the credential is always returned: only OSS can tell
+// whether it still works, and the local clock may disagree with it.
 func (h *Holder) Get(ctx context.Context) (Credentials, Ticket, error) {
 	h.mu.Lock()
 	cur, gen := h.cur, h.gen
 	h.mu.Unlock()
 	now := h.opts.Now()
-	if !h.due(cur, now) {
+	if h.refresh == nil || !h.due(cur, now) {
 		return cur, Ticket(gen), nil
 	}
 	fresh, fgen, err := h.renew(ctx, gen)
@@ -110,6 +112,15 @@ func (h *Holder) Get(ctx context.Context) (Credentials, Ticket, error) {
 		return cur, Ticket(gen), nil
 	}
 	return Credentials{}, 0, err
+}
+
+// Ticket names the credential Current returns now. A request takes it
+// right before it is signed (OSSProvider signs with Current), so that a
+// report of its rejection names the credential it really carried.
+func (h *Holder) Ticket() Ticket {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return Ticket(h.gen)
 }
 
 // Expired reports that OSS rejected the credential of ticket t as expired

@@ -128,3 +128,44 @@ func TestSecretsStayOutOfFormatting(t *testing.T) {
 		assert.NotContains(t, s, "token-value")
 	}
 }
+
+// TestTicketFollowsTheCredentialCurrentServes: a request signed with
+// Current reports its rejection with Ticket; a stale report does not throw
+// away the newer credential.
+func TestTicketFollowsTheCredentialCurrentServes(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1000, 0)
+	var calls atomic.Int32
+	h := New(cred(0, now), func(context.Context) (Credentials, error) {
+		return cred(int(calls.Add(1)), now), nil
+	}, Options{Now: func() time.Time { return now }})
+
+	first := h.Ticket()
+	_, second, err := h.Expired(context.Background(), first)
+	require.NoError(t, err)
+	assert.Equal(t, second, h.Ticket())
+	assert.Equal(t, "STS.1", h.Current().AccessKeyID)
+
+	c, again, err := h.Expired(context.Background(), first)
+	require.NoError(t, err)
+	assert.Equal(t, second, again, "a report about the replaced credential renews nothing")
+	assert.Equal(t, "STS.1", c.AccessKeyID)
+	assert.EqualValues(t, 1, calls.Load())
+}
+
+// TestWithoutRefreshOSSDecides: a credential that cannot be renewed is
+// handed out even when the local clock says it expired; OSS, whose clock
+// counts, answers, and only its rejection ends the upload.
+func TestWithoutRefreshOSSDecides(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: time.Unix(1000, 0)}
+	h := New(cred(0, clk.Now()), nil, Options{Now: clk.Now})
+	clk.Add(time.Hour)
+
+	c, _, err := h.Get(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "STS.0", c.AccessKeyID)
+
+	_, _, err = h.Expired(context.Background(), h.Ticket())
+	require.ErrorIs(t, err, ErrNoRefresh)
+}
