@@ -9,6 +9,7 @@ import (
 	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/checkpoint"
 	"github.com/vodupload/vodupload/internal/source"
+	"github.com/vodupload/vodupload/internal/uploadauth"
 )
 
 // APIError is an error answer from VOD or OSS: the service, the action, the
@@ -39,6 +40,11 @@ var (
 	ErrTooLarge = errors.New("source too large")
 	// ErrCredentialRejected: OSS kept rejecting fresh credentials.
 	ErrCredentialRejected = errors.New("upload credential rejected")
+	// ErrCredentialExpired: the upload credential expired and could not be
+	// renewed: a ticket upload without a refresh function, or an image or
+	// attached media file (VOD has no refresh API for them) that kept
+	// outliving its credentials.
+	ErrCredentialExpired = uploadauth.ErrNoRefresh
 	// ErrCheckpointLocked: another upload (in this or another process) is
 	// resuming the same checkpoint right now.
 	ErrCheckpointLocked = checkpoint.ErrLocked

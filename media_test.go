@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -116,4 +117,59 @@ func TestAccelerateSetsUserDataAndKeepsEmulatorEndpoint(t *testing.T) {
 	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "fast"})
 	require.NoError(t, err)
 	requireStored(t, srv, &res.Result, data)
+}
+
+// TestExpiredAttachedMediaIsRegisteredAgain: VOD cannot renew an attached
+// media (or image) credential, so an upload whose credential dies early
+// registers the file again and starts over, a bounded number of times; one
+// that outlived a whole credential lifetime gives up at once.
+func TestExpiredAttachedMediaIsRegisteredAgain(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		ttl           time.Duration
+		sabotage      int64 // registrations whose credential is expired after the first part
+		registrations int64
+		wantErr       string
+	}{
+		{name: "revoked once", ttl: time.Minute, sabotage: 1, registrations: 2},
+		{name: "revoked every time", ttl: time.Minute, sabotage: 100, registrations: maxRegistrations,
+			wantErr: "no refresh function"},
+		{name: "outlived its lifetime", ttl: time.Second, registrations: 1,
+			wantErr: "longer than the credential's lifetime"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newEmulator(t, emulator.Options{STSTTL: tt.ttl, Faults: emulator.Faults{BandwidthBPS: 1 << 20}})
+			registrations := func() int64 { return srv.Counters().Requests["CreateUploadAttachedMedia"] }
+			var mu sync.Mutex
+			var sabotaged int64
+			expireAfterFirstPart := func(p Progress) {
+				mu.Lock()
+				defer mu.Unlock()
+				if n := registrations(); p.Done > 0 && n > sabotaged && n <= tt.sabotage {
+					sabotaged = n
+					srv.ExpireCredentials()
+				}
+			}
+			u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithConcurrency(1),
+				WithProgress(expireAfterFirstPart), WithProgressInterval(5*time.Millisecond))
+			path, data := writeFile(t, "pack.zip", 1536<<10)
+
+			res, err := u.UploadAttachedMedia(t.Context(), FileSource(path), AttachedMediaMeta{BusinessType: "material", Title: "pack"})
+
+			assert.Equal(t, tt.registrations, registrations())
+			if tt.wantErr != "" {
+				require.ErrorIs(t, err, ErrCredentialExpired)
+				assert.ErrorContains(t, err, tt.wantErr)
+				var ue *UploadError
+				require.ErrorAs(t, err, &ue)
+				assert.NotEmpty(t, ue.MediaID)
+				return
+			}
+			require.NoError(t, err)
+			requireStored(t, srv, &res.Result, data)
+		})
+	}
 }

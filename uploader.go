@@ -633,9 +633,16 @@ func (u *Uploader) CreateAttachedMediaUpload(ctx context.Context, m AttachedMedi
 // registerFunc validates and registers media of the given size and name.
 type registerFunc func(ctx context.Context, size int64, name string) (*vodapi.Upload, error)
 
+// maxRegistrations bounds how often an image or attached media file is
+// registered when its credentials keep expiring; each abandoned
+// registration stays in the library as an empty record.
+const maxRegistrations = 3
+
 // uploadRegistered runs the upload of a media kind without a refresh API.
 // An expired credential cannot be renewed for the same object, so a file
-// is registered again and uploaded anew, once.
+// is registered again and uploaded anew, as long as the credential died
+// early (revoked, or spent waiting): an attempt that used up most of a
+// credential's lifetime would not fit in the next one either.
 func (u *Uploader) uploadRegistered(ctx context.Context, op string, src Source, opts []Option, register registerFunc) (*vodapi.Upload, Result, error) {
 	o, err := u.callOptions(opts)
 	if err != nil {
@@ -655,15 +662,20 @@ func (u *Uploader) uploadRegistered(ctx context.Context, op string, src Source, 
 			}
 			return nil, Result{}, fmt.Errorf("%s: %w", op, err)
 		}
+		began := time.Now()
 		res, err := u.transfer(ctx, o, opened, created, nil, nil)
 		if err == nil {
 			return created, res.result(created, start), nil
 		}
-		if attempt > 1 || opened.At == nil || !errors.Is(err, uploadauth.ErrNoRefresh) {
+		if !errors.Is(err, ErrCredentialExpired) || opened.At == nil || attempt >= maxRegistrations {
+			return nil, Result{}, uploadError(op, created, res, err)
+		}
+		if took, life := time.Since(began), created.Auth.Lifetime; took >= life*9/10 {
+			err = fmt.Errorf("%w: the upload took %s, longer than the credential's lifetime of %s", err, took.Round(time.Second), life)
 			return nil, Result{}, uploadError(op, created, res, err)
 		}
 		o.Logger.Warn("upload credential expired and cannot be refreshed; registering the media again",
-			"op", op, "abandoned_media_id", created.MediaID)
+			"op", op, "abandoned_media_id", created.MediaID, "attempt", attempt)
 	}
 }
 
