@@ -42,7 +42,7 @@ type chaosPlan struct {
 	threshold   int64         // single PUT up to this size
 	parallel    int           // uploads in flight at once
 	bandwidth   int64         // per connection; 0 for none
-	expireEvery time.Duration // every credential issued so far is expired this often
+	expireEvery time.Duration // every video credential issued so far is expired this often
 	timeout     time.Duration
 }
 
@@ -103,8 +103,9 @@ type chaosKind struct {
 }
 
 // chaosKinds are the rows of the suite. Images and attached media have no
-// refresh API: an upload whose credential expires is registered again,
-// once, so they stay small enough to outlive at most one expiry.
+// refresh API, so the forced expiries spare them (a real credential never
+// dies moments after it was issued); they live out the suite's short STS
+// lifetime and are registered again when an upload outlives it.
 func chaosKinds(plan chaosPlan) []chaosKind {
 	small := min(plan.threshold, 256<<10)
 	return []chaosKind{
@@ -327,8 +328,8 @@ func newChaosEnv(t *testing.T, srv *emulator.Server, opts ...Option) *chaosEnv {
 	return &chaosEnv{srv: srv, u: newUploader(t, srv, opts...), dir: dir, files: files, ckpt: filepath.Join(t.TempDir(), "ckpt")}
 }
 
-// expireEvery expires every credential issued so far each period, until
-// the test ends, and counts how often it did.
+// expireEvery expires every video credential issued so far each period,
+// until the test ends, and counts how often it did.
 func expireEvery(t *testing.T, srv *emulator.Server, period time.Duration) *atomic.Int64 {
 	var n atomic.Int64
 	done := make(chan struct{})
@@ -341,7 +342,7 @@ func expireEvery(t *testing.T, srv *emulator.Server, period time.Duration) *atom
 			case <-done:
 				return
 			case <-tick.C:
-				srv.ExpireCredentials()
+				srv.ExpireVideoCredentials()
 				n.Add(1)
 			}
 		}
