@@ -25,6 +25,14 @@ func (s *Server) DeleteMedia(id string) {
 	s.mu.Unlock()
 }
 
+// HasMedia reports whether a video, image or attached media record exists;
+// a deleted one does not.
+func (s *Server) HasMedia(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.media[id] != nil
+}
+
 // Secrets returns every secret the emulator has handed out or accepts: the
 // root AccessKeySecret and, for each issued credential, its
 // AccessKeySecret, SecurityToken and the UploadAuth string that carried

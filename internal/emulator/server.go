@@ -15,7 +15,8 @@
 // ListMultipartUploads, object ACLs, versioning, lifecycle rules,
 // server-side encryption, x-oss-complete-all, upload callbacks, storage
 // classes, x-oss-traffic-limit enforcement, media processing (transcoding,
-// snapshots, review), VOD event notifications, STS tokens as the root VOD
+// snapshots, review), DeleteImage by URL or by video (only by ImageId), VOD
+// event notifications, STS tokens as the root VOD
 // credential, and TLS (it speaks plain HTTP; point the clients at it with
 // scheme http). In StorageDiscard mode GetObject answers 501 and ETags are
 // not MD5s; StorageDir keeps object metadata in memory only, so a new

@@ -81,6 +81,10 @@ func (s *Server) vodHandler(action string) (rpcHandler, bool) {
 		return s.uploadMediaByURL, true
 	case "GetURLUploadInfos":
 		return s.getURLUploadInfos, true
+	case "DeleteImage":
+		return s.deleteImage, true
+	case "DeleteAttachedMedia":
+		return s.deleteAttachedMedia, true
 	}
 	return nil, false
 }

@@ -287,3 +287,52 @@ func TestExpireVideoCredentialsSparesImagesAndAttachedMedia(t *testing.T) {
 	assert.True(t, expired(i.UploadAuth), "image")
 	assert.True(t, expired(a.UploadAuth), "attached media")
 }
+
+func TestDeleteImageAndAttachedMedia(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, Options{})
+	client := newVODClient(t, srv.AccessKeyID, srv.AccessKeySecret)
+	image := target(srv, vod.CreateCreateUploadImageRequest())
+	image.Title, image.ImageExt = "i", "png"
+	img, err := client.CreateUploadImage(image)
+	require.NoError(t, err)
+	addr := decodeB64JSON(t, img.UploadAddress)
+	_, err = srv.store.put(addr["Bucket"], addr["FileName"], strings.NewReader("png"), "image/png")
+	require.NoError(t, err)
+	attached := target(srv, vod.CreateCreateUploadAttachedMediaRequest())
+	attached.BusinessType, attached.MediaExt = "watermark", "png"
+	att, err := client.CreateUploadAttachedMedia(attached)
+	require.NoError(t, err)
+
+	del := target(srv, vod.CreateDeleteImageRequest())
+	del.DeleteImageType, del.ImageIds = "ImageId", img.ImageId+",0123456789abcdef0123456789abcdef"
+	_, err = client.DeleteImage(del)
+	require.NoError(t, err)
+	assert.Nil(t, srv.lookupMedia(img.ImageId, kindImage))
+	_, ok := srv.statObject(addr["Bucket"], addr["FileName"])
+	assert.False(t, ok, "the image file goes with its record")
+
+	delAtt := target(srv, vod.CreateDeleteAttachedMediaRequest())
+	delAtt.MediaIds = att.MediaId + ",0123456789abcdef0123456789abcdef"
+	resp, err := client.DeleteAttachedMedia(delAtt)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"0123456789abcdef0123456789abcdef"}, resp.NonExistMediaIds)
+	assert.Nil(t, srv.lookupMedia(att.MediaId, kindAttached))
+
+	for _, tc := range []struct {
+		typ, ids, code string
+	}{
+		{"", img.ImageId, "MissingDeleteImageType"},
+		{"ImageURL", img.ImageId, "InvalidParameter"},
+		{"ImageId", "", "MissingImageIds"},
+		{"ImageId", strings.Repeat("a,", 20) + "a", "InvalidParameter"},
+	} {
+		del := target(srv, vod.CreateDeleteImageRequest())
+		del.DeleteImageType, del.ImageIds = tc.typ, tc.ids
+		_, err := client.DeleteImage(del)
+		var se *errors.ServerError
+		require.ErrorAs(t, err, &se, tc.code)
+		assert.Equal(t, 400, se.HttpStatus())
+		assert.Contains(t, se.ErrorCode(), tc.code)
+	}
+}

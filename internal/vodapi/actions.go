@@ -143,6 +143,39 @@ func (c *Client) CreateUploadAttachedMedia(ctx context.Context, req CreateAttach
 	return c.upload(action, r)
 }
 
+// DeleteImage deletes an image and its file (DeleteImageType=ImageId).
+func (c *Client) DeleteImage(ctx context.Context, imageID string) error {
+	const action = "DeleteImage"
+	if imageID == "" {
+		return errors.New("vod DeleteImage: empty image ID")
+	}
+	_, err := invoke(ctx, c, action, idempotent, func(cl *vod.Client, timeout time.Duration) (struct{}, error) {
+		q := vod.CreateDeleteImageRequest()
+		c.prepare(q.RpcRequest, timeout)
+		q.DeleteImageType, q.ImageIds = "ImageId", imageID
+		_, err := cl.DeleteImage(q)
+		return struct{}{}, err
+	})
+	return err
+}
+
+// DeleteAttachedMedia deletes an attached media file; one VOD no longer
+// has counts as deleted.
+func (c *Client) DeleteAttachedMedia(ctx context.Context, mediaID string) error {
+	const action = "DeleteAttachedMedia"
+	if mediaID == "" {
+		return errors.New("vod DeleteAttachedMedia: empty media ID")
+	}
+	_, err := invoke(ctx, c, action, idempotent, func(cl *vod.Client, timeout time.Duration) (struct{}, error) {
+		q := vod.CreateDeleteAttachedMediaRequest()
+		c.prepare(q.RpcRequest, timeout)
+		q.MediaIds = mediaID
+		_, err := cl.DeleteAttachedMedia(q)
+		return struct{}{}, err
+	})
+	return err
+}
+
 // GetVideoInfo returns a video's metadata and status.
 func (c *Client) GetVideoInfo(ctx context.Context, videoID string) (*VideoInfo, error) {
 	const action = "GetVideoInfo"

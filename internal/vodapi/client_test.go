@@ -139,6 +139,12 @@ func TestImageAndAttachedRoundTrip(t *testing.T) {
 	assertUpload(t, srv, att)
 	assert.True(t, strings.HasSuffix(att.Address.FileName, ".vtt"), att.Address.FileName)
 	assert.NotEmpty(t, att.MediaURL)
+
+	require.NoError(t, c.DeleteImage(ctx, img.MediaID))
+	require.NoError(t, c.DeleteAttachedMedia(ctx, att.MediaID))
+	assert.False(t, srv.HasMedia(img.MediaID))
+	assert.False(t, srv.HasMedia(att.MediaID))
+	require.NoError(t, c.DeleteAttachedMedia(ctx, att.MediaID), "deleting again is not an error")
 }
 
 func TestUploadMediaByURLRoundTrip(t *testing.T) {
