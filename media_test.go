@@ -119,20 +119,23 @@ func TestAccelerateSetsUserDataAndKeepsEmulatorEndpoint(t *testing.T) {
 	requireStored(t, srv, &res.Result, data)
 }
 
-// TestExpiredAttachedMediaIsRegisteredAgain: VOD cannot renew an attached
-// media (or image) credential, so an upload whose credential dies early
-// registers the file again and starts over, a bounded number of times; one
-// that outlived a whole credential lifetime gives up at once.
-func TestExpiredAttachedMediaIsRegisteredAgain(t *testing.T) {
+// TestExpiredImageOrAttachedMediaIsRegisteredAgain: VOD cannot renew an
+// image or attached media credential, so an upload whose credential dies
+// early registers the file again, deletes the abandoned registration and
+// starts over, a bounded number of times; one that outlived a whole
+// credential lifetime gives up at once.
+func TestExpiredImageOrAttachedMediaIsRegisteredAgain(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name          string
+		image         bool
 		ttl           time.Duration
 		sabotage      int64 // registrations whose credential is expired after the first part
 		registrations int64
 		wantErr       string
 	}{
 		{name: "revoked once", ttl: time.Minute, sabotage: 1, registrations: 2},
+		{name: "image revoked once", image: true, ttl: time.Minute, sabotage: 1, registrations: 2},
 		{name: "revoked every time", ttl: time.Minute, sabotage: 100, registrations: maxRegistrations,
 			wantErr: "no refresh function"},
 		{name: "outlived its lifetime", ttl: time.Second, registrations: 1,
@@ -142,7 +145,11 @@ func TestExpiredAttachedMediaIsRegisteredAgain(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			srv := newEmulator(t, emulator.Options{STSTTL: tt.ttl, Faults: emulator.Faults{BandwidthBPS: 1 << 20}})
-			registrations := func() int64 { return srv.Counters().Requests["CreateUploadAttachedMedia"] }
+			create, del := "CreateUploadAttachedMedia", "DeleteAttachedMedia"
+			if tt.image {
+				create, del = "CreateUploadImage", "DeleteImage"
+			}
+			registrations := func() int64 { return srv.Counters().Requests[create] }
 			var mu sync.Mutex
 			var sabotaged int64
 			expireAfterFirstPart := func(p Progress) {
@@ -156,20 +163,37 @@ func TestExpiredAttachedMediaIsRegisteredAgain(t *testing.T) {
 			u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithConcurrency(1),
 				WithProgress(expireAfterFirstPart), WithProgressInterval(5*time.Millisecond))
 			path, data := writeFile(t, "pack.zip", 1536<<10)
+			upload := func() (string, *Result, error) {
+				if tt.image {
+					res, err := u.UploadImage(t.Context(), FileSource(path), ImageMeta{ImageExt: "png", Title: "poster"})
+					if err != nil {
+						return "", nil, err
+					}
+					return res.ImageID, &res.Result, nil
+				}
+				res, err := u.UploadAttachedMedia(t.Context(), FileSource(path), AttachedMediaMeta{BusinessType: "material", Title: "pack"})
+				if err != nil {
+					return "", nil, err
+				}
+				return res.MediaID, &res.Result, nil
+			}
 
-			res, err := u.UploadAttachedMedia(t.Context(), FileSource(path), AttachedMediaMeta{BusinessType: "material", Title: "pack"})
+			id, res, err := upload()
 
 			assert.Equal(t, tt.registrations, registrations())
+			assert.Equal(t, tt.registrations-1, srv.Counters().Requests[del],
+				"every abandoned registration is deleted")
 			if tt.wantErr != "" {
 				require.ErrorIs(t, err, ErrCredentialExpired)
 				assert.ErrorContains(t, err, tt.wantErr)
 				var ue *UploadError
 				require.ErrorAs(t, err, &ue)
-				assert.NotEmpty(t, ue.MediaID)
+				assert.True(t, srv.HasMedia(ue.MediaID), "the last registration is the caller's to keep or delete")
 				return
 			}
 			require.NoError(t, err)
-			requireStored(t, srv, &res.Result, data)
+			requireStored(t, srv, res, data)
+			assert.True(t, srv.HasMedia(id))
 		})
 	}
 }

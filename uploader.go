@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -568,12 +569,15 @@ type AttachedMediaResult struct {
 // refresh API for images: if the credential expires mid-upload, the image
 // is registered again and the upload restarted once (files only).
 func (u *Uploader) UploadImage(ctx context.Context, src Source, m ImageMeta, opts ...Option) (*ImageResult, error) {
-	created, res, err := u.uploadRegistered(ctx, "UploadImage", src, opts, func(ctx context.Context, size int64, name string) (*vodapi.Upload, error) {
-		req, err := imageRequest(m, name)
-		if err != nil {
-			return nil, err
-		}
-		return u.vod.CreateUploadImage(ctx, req)
+	created, res, err := u.uploadRegistered(ctx, "UploadImage", src, opts, registration{
+		create: func(ctx context.Context, size int64, name string) (*vodapi.Upload, error) {
+			req, err := imageRequest(m, name)
+			if err != nil {
+				return nil, err
+			}
+			return u.vod.CreateUploadImage(ctx, req)
+		},
+		discard: u.vod.DeleteImage,
 	})
 	if err != nil {
 		return nil, err
@@ -584,12 +588,15 @@ func (u *Uploader) UploadImage(ctx context.Context, src Source, m ImageMeta, opt
 // UploadAttachedMedia uploads a watermark, subtitle or material file
 // through CreateUploadAttachedMedia; like images, it has no refresh API.
 func (u *Uploader) UploadAttachedMedia(ctx context.Context, src Source, m AttachedMediaMeta, opts ...Option) (*AttachedMediaResult, error) {
-	created, res, err := u.uploadRegistered(ctx, "UploadAttachedMedia", src, opts, func(ctx context.Context, size int64, name string) (*vodapi.Upload, error) {
-		req, err := attachedRequest(m, name, size)
-		if err != nil {
-			return nil, err
-		}
-		return u.vod.CreateUploadAttachedMedia(ctx, req)
+	created, res, err := u.uploadRegistered(ctx, "UploadAttachedMedia", src, opts, registration{
+		create: func(ctx context.Context, size int64, name string) (*vodapi.Upload, error) {
+			req, err := attachedRequest(m, name, size)
+			if err != nil {
+				return nil, err
+			}
+			return u.vod.CreateUploadAttachedMedia(ctx, req)
+		},
+		discard: u.vod.DeleteAttachedMedia,
 	})
 	if err != nil {
 		return nil, err
@@ -630,12 +637,16 @@ func (u *Uploader) CreateAttachedMediaUpload(ctx context.Context, m AttachedMedi
 	return &t, nil
 }
 
-// registerFunc validates and registers media of the given size and name.
-type registerFunc func(ctx context.Context, size int64, name string) (*vodapi.Upload, error)
+// registration creates and deletes media of a kind without a refresh API.
+type registration struct {
+	// create validates and registers media of the given size and name.
+	create func(ctx context.Context, size int64, name string) (*vodapi.Upload, error)
+	// discard deletes a registration abandoned for a new one.
+	discard func(ctx context.Context, mediaID string) error
+}
 
 // maxRegistrations bounds how often an image or attached media file is
-// registered when its credentials keep expiring; each abandoned
-// registration stays in the library as an empty record.
+// registered when its credentials keep expiring.
 const maxRegistrations = 3
 
 // uploadRegistered runs the upload of a media kind without a refresh API.
@@ -643,7 +654,7 @@ const maxRegistrations = 3
 // is registered again and uploaded anew, as long as the credential died
 // early (revoked, or spent waiting): an attempt that used up most of a
 // credential's lifetime would not fit in the next one either.
-func (u *Uploader) uploadRegistered(ctx context.Context, op string, src Source, opts []Option, register registerFunc) (*vodapi.Upload, Result, error) {
+func (u *Uploader) uploadRegistered(ctx context.Context, op string, src Source, opts []Option, reg registration) (*vodapi.Upload, Result, error) {
 	o, err := u.callOptions(opts)
 	if err != nil {
 		return nil, Result{}, err
@@ -655,7 +666,7 @@ func (u *Uploader) uploadRegistered(ctx context.Context, op string, src Source, 
 	}
 	defer opened.Close()
 	for attempt := 1; ; attempt++ {
-		created, err := register(ctx, opened.Size, opened.Name)
+		created, err := reg.create(ctx, opened.Size, opened.Name)
 		if err != nil {
 			if errors.Is(err, ErrValidation) {
 				return nil, Result{}, err
@@ -676,7 +687,23 @@ func (u *Uploader) uploadRegistered(ctx context.Context, op string, src Source, 
 		}
 		o.Logger.Warn("upload credential expired and cannot be refreshed; registering the media again",
 			"op", op, "abandoned_media_id", created.MediaID, "attempt", attempt)
+		discardRegistration(ctx, o.Logger, op, created.MediaID, reg.discard)
 	}
+}
+
+// discardRegistration deletes a registration the upload abandoned, so the
+// library does not fill with empty records. It runs detached from ctx (a
+// cancelled caller still gets the cleanup) and failing only costs a log
+// line: the caller may lack the permission to delete.
+func discardRegistration(ctx context.Context, log *slog.Logger, op, mediaID string, discard func(context.Context, string) error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
+	defer cancel()
+	if err := discard(ctx, mediaID); err != nil {
+		log.Warn("could not delete the abandoned registration; it stays in the library without a file",
+			"op", op, "media_id", mediaID, "error", err)
+		return
+	}
+	log.Debug("abandoned registration deleted", "op", op, "media_id", mediaID)
 }
 
 func imageRequest(m ImageMeta, name string) (vodapi.CreateImageRequest, error) {
