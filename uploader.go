@@ -566,8 +566,10 @@ type AttachedMediaResult struct {
 }
 
 // UploadImage uploads an image through CreateUploadImage. VOD has no
-// refresh API for images: if the credential expires mid-upload, the image
-// is registered again and the upload restarted once (files only).
+// refresh API for images: if the credential dies early, a file (not a
+// stream) is registered again, the abandoned registration deleted and the
+// upload restarted, up to 3 registrations; otherwise the upload fails with
+// ErrCredentialExpired.
 func (u *Uploader) UploadImage(ctx context.Context, src Source, m ImageMeta, opts ...Option) (*ImageResult, error) {
 	created, res, err := u.uploadRegistered(ctx, "UploadImage", src, opts, registration{
 		create: func(ctx context.Context, size int64, name string) (*vodapi.Upload, error) {
