@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/crc64"
 	"github.com/vodupload/vodupload/internal/emulator"
 	"github.com/vodupload/vodupload/internal/ossclient"
@@ -162,4 +163,71 @@ func TestCredentialRejectedRightAfterRenewalGivesUp(t *testing.T) {
 	assert.Equal(t, ticket.MediaID, ue.MediaID)
 	assert.EqualValues(t, maxRefreshesPerRequest, renewals.Load())
 	assert.EqualValues(t, maxRefreshesPerRequest+1, srv.Counters().Errors["SecurityTokenExpired"])
+}
+
+// TestRejectionBudgetCountsOnlyJustRenewedCredentials: the bound on
+// renewals per request is about a credential OSS refuses right after VOD
+// issued it. A rejection after a backoff (an outage outlived the
+// credential) or of a credential another worker already replaced says
+// nothing about that, so neither uses the budget up.
+func TestRejectionBudgetCountsOnlyJustRenewedCredentials(t *testing.T) {
+	t.Parallel()
+	expired := &apierr.Error{Service: apierr.OSS, Op: "UploadPart", StatusCode: 403, Code: "SecurityTokenExpired"}
+	unavailable := &apierr.Error{Service: apierr.OSS, Op: "UploadPart", StatusCode: 503, Code: "ServiceUnavailable"}
+	rounds := maxRefreshesPerRequest + 2
+	tests := []struct {
+		name string
+		// answer is the outcome of call n (from 1) of the request; h is
+		// the upload's credential holder, shared with other workers.
+		answer        func(ctx context.Context, h *uploadauth.Holder, n int) error
+		wantRenewals  int
+		wantTransient int64
+	}{
+		{
+			name: "expired again after every backoff",
+			answer: func(_ context.Context, _ *uploadauth.Holder, n int) error {
+				switch {
+				case n > 2*rounds:
+					return nil
+				case n%2 == 1:
+					return expired
+				}
+				return unavailable
+			},
+			wantRenewals: rounds, wantTransient: int64(rounds),
+		},
+		{
+			name: "another worker renewed it first",
+			answer: func(ctx context.Context, h *uploadauth.Holder, n int) error {
+				if n > rounds {
+					return nil
+				}
+				_, _, _ = h.Expired(ctx, h.Ticket()) // the other worker's report lands first
+				return expired
+			},
+			wantRenewals: rounds,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var renewals atomic.Int32
+			h := uploadauth.New(uploadauth.Credentials{}, func(context.Context) (uploadauth.Credentials, error) {
+				renewals.Add(1)
+				return uploadauth.Credentials{}, nil
+			}, uploadauth.Options{})
+			o := Options{MaxAttempts: 2*rounds + 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: time.Millisecond}.withDefaults()
+			tr := &transfer{key: "k", opts: o, log: o.Logger, creds: h}
+			calls := 0
+
+			err := tr.do(t.Context(), "UploadPart", func(ctx context.Context) error {
+				calls++
+				return tt.answer(ctx, h, calls)
+			})
+
+			require.NoError(t, err, "more rejections than maxRefreshesPerRequest, none of a just-renewed credential")
+			assert.EqualValues(t, tt.wantRenewals, renewals.Load())
+			assert.Equal(t, tt.wantTransient, tr.retries.Load())
+		})
+	}
 }
