@@ -1,6 +1,7 @@
 package vodupload
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,7 +104,8 @@ func TestSecretsAppearInNoLogErrorFileOrOutput(t *testing.T) {
 			}
 		}
 	}
-	for _, msg := range []string{`"level":"DEBUG"`, `"msg":"retrying"`, `"msg":"upload credential refreshed"`} {
+	for _, msg := range []string{`"level":"DEBUG"`, `"msg":"retrying"`, `"msg":"upload credential refreshed"`,
+		`"msg":"abandoned registration deleted"`} {
 		assert.Contains(t, logs.String(), msg, "the logs cover faults and refreshes")
 	}
 	t.Logf("checked %d secrets against %d texts (%d bytes): logs, errors, checkpoint files, ticket printing, CLI output",
@@ -122,6 +125,17 @@ func hygieneScenarios(wrongSecret string) map[string]func(*testing.T, *chaosEnv)
 			if assert.NoError(t, err) {
 				assert.Positive(t, res.Refreshes)
 			}
+			return err
+		},
+		"image revoked mid-upload, registered again": func(t *testing.T, env *chaosEnv) error {
+			const partSize = 256 << 10
+			data := bytes.Repeat([]byte("poster"), partSize/2)
+			var once sync.Once
+			revoke := func() { once.Do(env.srv.ExpireCredentials) }
+			src := ReaderSource(&revokingReader{bytes.NewReader(data), partSize, revoke}, int64(len(data)), "poster.png")
+			_, err := env.u.UploadImage(t.Context(), src, ImageMeta{Title: "poster", ImageExt: "png"},
+				WithPartSize(partSize), WithMultipartThreshold(partSize), WithConcurrency(1))
+			assert.NoError(t, err)
 			return err
 		},
 		"wrong AccessKeySecret": func(t *testing.T, env *chaosEnv) error {

@@ -1,7 +1,9 @@
 package vodupload
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"os"
 	"path/filepath"
 	"sync"
@@ -119,6 +121,22 @@ func TestAccelerateSetsUserDataAndKeepsEmulatorEndpoint(t *testing.T) {
 	requireStored(t, srv, &res.Result, data)
 }
 
+// revokingReader is a random-access source that calls revoke whenever the
+// engine reads at or past offset. The request carrying those bytes was
+// authorized when it arrived, so what revoke does hits the requests after it.
+type revokingReader struct {
+	*bytes.Reader
+	offset int64
+	revoke func()
+}
+
+func (r *revokingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= r.offset {
+		r.revoke()
+	}
+	return r.Reader.ReadAt(p, off)
+}
+
 // TestExpiredImageOrAttachedMediaIsRegisteredAgain: VOD cannot renew an
 // image or attached media credential, so an upload whose credential dies
 // early registers the file again, deletes the abandoned registration and
@@ -130,7 +148,8 @@ func TestExpiredImageOrAttachedMediaIsRegisteredAgain(t *testing.T) {
 		name          string
 		image         bool
 		ttl           time.Duration
-		sabotage      int64 // registrations whose credential is expired after the first part
+		bandwidth     int64
+		sabotage      int64 // registrations whose credential is revoked during the second part
 		registrations int64
 		wantErr       string
 	}{
@@ -138,13 +157,13 @@ func TestExpiredImageOrAttachedMediaIsRegisteredAgain(t *testing.T) {
 		{name: "image revoked once", image: true, ttl: time.Minute, sabotage: 1, registrations: 2},
 		{name: "revoked every time", ttl: time.Minute, sabotage: 100, registrations: maxRegistrations,
 			wantErr: "no refresh function"},
-		{name: "outlived its lifetime", ttl: time.Second, registrations: 1,
+		{name: "outlived its lifetime", ttl: time.Second, bandwidth: 1 << 20, registrations: 1,
 			wantErr: "longer than the credential's lifetime"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv := newEmulator(t, emulator.Options{STSTTL: tt.ttl, Faults: emulator.Faults{BandwidthBPS: 1 << 20}})
+			srv := newEmulator(t, emulator.Options{STSTTL: tt.ttl, Faults: emulator.Faults{BandwidthBPS: tt.bandwidth}})
 			create, del := "CreateUploadAttachedMedia", "DeleteAttachedMedia"
 			if tt.image {
 				create, del = "CreateUploadImage", "DeleteImage"
@@ -152,26 +171,28 @@ func TestExpiredImageOrAttachedMediaIsRegisteredAgain(t *testing.T) {
 			registrations := func() int64 { return srv.Counters().Requests[create] }
 			var mu sync.Mutex
 			var sabotaged int64
-			expireAfterFirstPart := func(p Progress) {
+			revokeOncePerRegistration := func() {
 				mu.Lock()
 				defer mu.Unlock()
-				if n := registrations(); p.Done > 0 && n > sabotaged && n <= tt.sabotage {
+				if n := registrations(); n > sabotaged && n <= tt.sabotage {
 					sabotaged = n
 					srv.ExpireCredentials()
 				}
 			}
-			u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithConcurrency(1),
-				WithProgress(expireAfterFirstPart), WithProgressInterval(5*time.Millisecond))
-			path, data := writeFile(t, "pack.zip", 1536<<10)
+			const partSize = 256 << 10
+			data := make([]byte, 6*partSize)
+			_, _ = rand.Read(data)
+			src := ReaderSource(&revokingReader{bytes.NewReader(data), partSize, revokeOncePerRegistration}, int64(len(data)), "pack.zip")
+			u := newUploader(t, srv, WithPartSize(partSize), WithMultipartThreshold(partSize), WithConcurrency(1))
 			upload := func() (string, *Result, error) {
 				if tt.image {
-					res, err := u.UploadImage(t.Context(), FileSource(path), ImageMeta{ImageExt: "png", Title: "poster"})
+					res, err := u.UploadImage(t.Context(), src, ImageMeta{ImageExt: "png", Title: "poster"})
 					if err != nil {
 						return "", nil, err
 					}
 					return res.ImageID, &res.Result, nil
 				}
-				res, err := u.UploadAttachedMedia(t.Context(), FileSource(path), AttachedMediaMeta{BusinessType: "material", Title: "pack"})
+				res, err := u.UploadAttachedMedia(t.Context(), src, AttachedMediaMeta{BusinessType: "material", Title: "pack"})
 				if err != nil {
 					return "", nil, err
 				}
