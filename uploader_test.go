@@ -21,51 +21,6 @@ import (
 	"github.com/vodupload/vodupload/internal/emulator"
 )
 
-const mib = 1 << 20
-
-// newEmulator starts an emulator for one test.
-func newEmulator(t *testing.T, opts emulator.Options) *emulator.Server {
-	t.Helper()
-	srv, err := emulator.New(opts)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// newUploader returns an Uploader pointed at srv with fast retries.
-func newUploader(t *testing.T, srv *emulator.Server, opts ...Option) *Uploader {
-	t.Helper()
-	base := []Option{
-		WithEndpoint(srv.URL),
-		WithCredentials(StaticCredentials(srv.AccessKeyID, srv.AccessKeySecret)),
-		WithRetry(8, 5*time.Millisecond, 100*time.Millisecond),
-	}
-	u, err := New(append(base, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(u.http.CloseIdleConnections)
-	return u
-}
-
-// writeFile writes n random bytes to a file named name in a temp dir.
-func writeFile(t *testing.T, name string, n int) (string, []byte) {
-	t.Helper()
-	data := make([]byte, n)
-	_, _ = rand.Read(data)
-	path := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(path, data, 0o600))
-	return path, data
-}
-
-// requireStored checks the emulator holds exactly data for res.
-func requireStored(t *testing.T, srv *emulator.Server, res *Result, data []byte) {
-	t.Helper()
-	got, err := srv.Object(res.Bucket, res.ObjectKey)
-	require.NoError(t, err)
-	require.Equal(t, len(data), len(got), "stored size")
-	require.True(t, bytes.Equal(data, got), "stored bytes differ from the source")
-	assert.EqualValues(t, len(data), res.Bytes)
-}
-
 func TestUploadVideoSmallFileSinglePut(t *testing.T) {
 	t.Parallel()
 	srv := newEmulator(t, emulator.Options{})
