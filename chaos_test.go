@@ -125,7 +125,7 @@ func chaosKinds(plan chaosPlan) []chaosKind {
 // uploadVideoFile uploads a file, resumable when checkpointed.
 func uploadVideoFile(checkpointed bool) func(context.Context, *chaosEnv, string) (chaosOutcome, error) {
 	return func(ctx context.Context, env *chaosEnv, path string) (chaosOutcome, error) {
-		var opts []Option
+		var opts []UploadOption
 		if checkpointed {
 			opts = append(opts, WithCheckpointDir(env.ckpt))
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -205,12 +206,29 @@ func TestPerCallOptionsDoNotChangeTheUploader(t *testing.T) {
 	require.NoError(t, err)
 	requireStored(t, srv, &res.Result, data)
 	assert.Equal(t, 3, res.Parts)
-	assert.EqualValues(t, 2*mib, u.opts.PartSize, "the shared Uploader kept its own options")
+	assert.EqualValues(t, 2*mib, u.opts.Upload.PartSize, "the shared Uploader kept its own options")
+}
 
-	_, err = u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "p"}, WithRegion("cn-beijing"))
-	var ve *ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "Region", ve.Field)
+// TestClientOptionsOnlyAtNew: what is fixed at New (region, endpoint,
+// credentials, HTTP client, caps) cannot be passed to an upload; the
+// compiler refuses it, since an Upload… method takes only UploadOptions.
+// Every option still configures New.
+func TestClientOptionsOnlyAtNew(t *testing.T) {
+	t.Parallel()
+	perCall := reflect.TypeFor[UploadOption]()
+	for name, opt := range map[string]ClientOption{
+		"WithRegion": WithRegion("cn-beijing"), "WithEndpoint": WithEndpoint("http://127.0.0.1:1"),
+		"WithCredentials": WithCredentials(StaticCredentials("id", "secret")), "WithHTTPClient": WithHTTPClient(http.DefaultClient),
+		"WithMaxInFlightParts": WithMaxInFlightParts(2), "WithBandwidthLimit": WithBandwidthLimit(1 << 20),
+	} {
+		assert.False(t, reflect.TypeOf(opt).AssignableTo(perCall), "%s must not be usable per call", name)
+		var o Options
+		opt.apply(&o)
+		assert.NotEqual(t, Options{}, o, "%s configures New", name)
+	}
+	var o Options
+	WithPartSize(mib).apply(&o)
+	assert.EqualValues(t, mib, o.Upload.PartSize, "an UploadOption given to New sets the default of every upload")
 }
 
 func TestInvalidOptions(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/vodupload/vodupload/internal/emulator"
+	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
 // TestClientModeUploadWithTicket is the AppServer flow: the server holds
@@ -103,4 +106,89 @@ func TestTicketIssuanceRefusesANegativeSize(t *testing.T) {
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "FileSize", ve.Field)
 	assert.Empty(t, srv.Counters().Requests, "refused before VOD")
+}
+
+// TestUploadTicketJSONIsVODsAnswer: a ticket travels in the names VOD's
+// own Create… answer uses, so VOD's web and mobile SDKs take it as it is,
+// and comes back as the same ticket.
+func TestUploadTicketJSONIsVODsAnswer(t *testing.T) {
+	t.Parallel()
+	expires := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	base := UploadTicket{MediaID: "m-1", RequestID: "r-1", UploadAddress: "YWRkcg==", UploadAuth: "YXV0aA==", Expires: expires}
+	tests := []struct {
+		kind     MediaKind
+		mediaURL string
+		want     []string // the JSON's names
+	}{
+		{KindVideo, "", []string{"VideoId", "RequestId", "UploadAddress", "UploadAuth", "Expires"}},
+		{KindImage, "https://img.example/1.png", []string{"ImageId", "ImageURL", "FileURL", "RequestId", "UploadAddress", "UploadAuth", "Expires"}},
+		{KindAttachedMedia, "https://media.example/1.vtt", []string{"MediaId", "MediaURL", "FileURL", "RequestId", "UploadAddress", "UploadAuth", "Expires"}},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.kind), func(t *testing.T) {
+			t.Parallel()
+			tk := base
+			tk.Kind = tt.kind
+			if tt.mediaURL != "" {
+				tk.MediaURL, tk.FileURL = tt.mediaURL, "https://oss.example/file"
+			}
+			b, err := json.Marshal(tk)
+			require.NoError(t, err)
+			var wire map[string]any
+			require.NoError(t, json.Unmarshal(b, &wire))
+			assert.ElementsMatch(t, tt.want, slices.Collect(maps.Keys(wire)))
+			assert.Equal(t, "m-1", wire[tt.want[0]], "the kind's own ID name")
+			assert.Equal(t, "YXV0aA==", wire["UploadAuth"], "the client gets the real credential")
+			assert.Equal(t, expires.Format(time.RFC3339), wire["Expires"], "RFC 3339")
+
+			var back UploadTicket
+			require.NoError(t, json.Unmarshal(b, &back))
+			assert.Equal(t, tk, back)
+		})
+	}
+
+	var tk UploadTicket
+	require.NoError(t, json.Unmarshal([]byte(`{"VideoId":"v","UploadAddress":"a","UploadAuth":"x","RefreshToken":"app's own"}`), &tk),
+		"fields an AppServer adds are ignored")
+	assert.Equal(t, KindVideo, tk.Kind)
+	for _, doc := range []string{`{"UploadAddress":"a","UploadAuth":"x"}`, `{"VideoId":"v","MediaId":"m"}`} {
+		assert.ErrorIs(t, json.Unmarshal([]byte(doc), &tk), ErrValidation, doc)
+	}
+	_, err := json.Marshal(UploadTicket{MediaID: "no kind"})
+	assert.ErrorIs(t, err, ErrValidation)
+}
+
+// TestIssuedTicketsCarryTheCredentialOnlyInJSON: every kind's ticket
+// holds VOD's real UploadAuth for the client, in JSON, and fmt and slog
+// print it redacted in every form.
+func TestIssuedTicketsCarryTheCredentialOnlyInJSON(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	ctx := t.Context()
+	video, err := u.CreateVideoUpload(ctx, VideoMeta{Title: "t", FileName: "t.mp4"}, 10)
+	require.NoError(t, err)
+	image, err := u.CreateImageUpload(ctx, ImageMeta{ImageExt: "png"})
+	require.NoError(t, err)
+	attached, err := u.CreateAttachedMediaUpload(ctx, AttachedMediaMeta{BusinessType: "subtitle", FileName: "a.vtt"}, 10)
+	require.NoError(t, err)
+
+	for kind, tk := range map[MediaKind]*UploadTicket{KindVideo: video, KindImage: image, KindAttachedMedia: attached} {
+		assert.Equal(t, kind, tk.Kind)
+		b, err := json.Marshal(tk)
+		require.NoError(t, err)
+		var back UploadTicket
+		require.NoError(t, json.Unmarshal(b, &back))
+		auth, err := vodapi.DecodeAuth(back.UploadAuth, time.Now())
+		require.NoError(t, err, kind)
+		assert.NotEmpty(t, auth.SecurityToken.Reveal(), kind)
+
+		var logs bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logs, nil)).Info("issued", "ticket", tk)
+		slog.New(slog.NewTextHandler(&logs, nil)).Info("issued", "ticket", *tk)
+		for _, text := range []string{fmt.Sprint(tk), fmt.Sprintf("%v %+v %s %#v", *tk, *tk, *tk, *tk), tk.String(), logs.String()} {
+			assert.NotContains(t, text, tk.UploadAuth, kind)
+			assert.Contains(t, text, tk.MediaID, kind)
+		}
+	}
 }
