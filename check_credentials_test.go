@@ -113,3 +113,45 @@ func TestCheckCredentialsNamesTheEnvironment(t *testing.T) {
 	t.Setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", srv.AccessKeySecret)
 	require.NoError(t, u.CheckCredentials(context.Background()), "the provider reads the environment on every call")
 }
+
+func TestRefreshVideoUploadRefusesACompleteUpload(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	appServer := newUploader(t, srv)
+	ctx := context.Background()
+	path, data := writeFile(t, "done.mp4", 3000)
+	ticket, err := appServer.CreateVideoUpload(ctx, VideoMeta{Title: "done", FileName: "done.mp4"}, int64(len(data)))
+	require.NoError(t, err)
+
+	fresh, err := appServer.RefreshVideoUpload(ctx, ticket.MediaID)
+	require.NoError(t, err, "a video still uploading is renewed")
+	assert.Equal(t, ticket.UploadAddress, fresh.UploadAddress)
+
+	client, err := New()
+	require.NoError(t, err)
+	res, err := client.UploadWithTicket(ctx, FileSource(path), fresh, nil)
+	require.NoError(t, err)
+	requireStored(t, srv, res, data)
+
+	before := srv.Counters().Refreshes
+	_, err = appServer.RefreshVideoUpload(ctx, ticket.MediaID)
+	require.ErrorIs(t, err, ErrUploadComplete)
+	assert.Contains(t, err.Error(), "status UploadSucc")
+	assert.Equal(t, before, srv.Counters().Refreshes, "no credential was issued for the finished video")
+
+	_, err = appServer.RefreshVideoUpload(ctx, "ffffffffffffffffffffffffffffffff")
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "InvalidVideo.NotFound", ae.Code)
+}
+
+func TestStillUploading(t *testing.T) {
+	t.Parallel()
+	for status, want := range map[string]bool{
+		"Uploading": true, "UploadFail": true,
+		"UploadSucc": false, "Transcoding": false, "TranscodeFail": false, "Checking": false,
+		"Blocked": false, "Normal": false, "ProduceFail": false, "": false, "SomethingNew": false,
+	} {
+		assert.Equal(t, want, stillUploading(status), status)
+	}
+}

@@ -89,9 +89,21 @@ func (u *Uploader) CreateVideoUpload(ctx context.Context, m VideoMeta, fileSize 
 // (RefreshUploadVideo): the same VideoId and upload address, a new
 // UploadAuth. Clients call it through their AppServer when a long upload
 // outlives its credential, or to resume.
+//
+// VOD itself renews the credential of any video, even one long published,
+// and that credential may overwrite its source file. So the video's status
+// is read first (GetVideoInfo) and a video whose upload is complete gets
+// ErrUploadComplete instead.
 func (u *Uploader) RefreshVideoUpload(ctx context.Context, videoID string) (*UploadTicket, error) {
 	if videoID == "" {
 		return nil, invalid("VideoID", "required", "")
+	}
+	info, err := u.vod.GetVideoInfo(ctx, videoID)
+	if err != nil {
+		return nil, fmt.Errorf("RefreshVideoUpload %s: %w", videoID, err)
+	}
+	if !stillUploading(info.Status) {
+		return nil, fmt.Errorf("RefreshVideoUpload %s: status %s: %w", videoID, info.Status, ErrUploadComplete)
 	}
 	up, err := u.vod.RefreshUploadVideo(ctx, videoID)
 	if err != nil {
@@ -99,6 +111,17 @@ func (u *Uploader) RefreshVideoUpload(ctx context.Context, videoID string) (*Upl
 	}
 	t := up.ClientPayload()
 	return &t, nil
+}
+
+// stillUploading reports whether a video in this status may still have its
+// source file written: Uploading (the initial status) and UploadFail (VOD
+// says: retry the upload). Every other documented status — UploadSucc,
+// Transcoding, TranscodeFail, Checking, Blocked, Normal, ProduceFail —
+// comes after a complete upload, and so does any status VOD adds later.
+// Reference: ApsaraVideo VOD API reference, "Basic data types", Status:
+// the status of an audio or video file.
+func stillUploading(status string) bool {
+	return status == "Uploading" || status == "UploadFail"
 }
 
 // checkFileSize refuses a negative size a caller declares for a client's

@@ -45,6 +45,10 @@ var (
 	// attached media file (VOD has no refresh API for them) that kept
 	// outliving its credentials.
 	ErrCredentialExpired = uploadauth.ErrNoRefresh
+	// ErrUploadComplete: RefreshVideoUpload refused a video whose upload
+	// has finished (its VOD status is past Uploading/UploadFail): a fresh
+	// credential would let a client overwrite its source file.
+	ErrUploadComplete = errors.New("upload already complete")
 	// ErrCheckpointLocked: another upload (in this or another process) is
 	// resuming the same checkpoint right now.
 	ErrCheckpointLocked = checkpoint.ErrLocked
