@@ -190,16 +190,39 @@ func (u *Uploader) issue(ctx context.Context, op string, kind MediaKind, r regis
 // (RefreshUploadVideo): the same VideoId and upload address, a new
 // UploadAuth. Clients call it through their AppServer when a long upload
 // outlives its credential, or to resume.
+//
+// VOD itself renews the credential of any video, even one long published,
+// and that credential may overwrite its source file. So the video's status
+// is read first (GetVideoInfo) and a video whose upload is complete gets
+// ErrUploadComplete instead.
 func (u *Uploader) RefreshVideoUpload(ctx context.Context, videoID string) (*UploadTicket, error) {
 	const op = "RefreshVideoUpload"
 	if videoID == "" {
 		return nil, opError(op, invalid("VideoID", "required", ""))
+	}
+	info, err := u.vod.GetVideoInfo(ctx, videoID)
+	if err != nil {
+		return nil, opError(op, fmt.Errorf("video %s: %w", videoID, err))
+	}
+	if !stillUploading(info.Status) {
+		return nil, opError(op, fmt.Errorf("video %s: status %s: %w", videoID, info.Status, ErrUploadComplete))
 	}
 	up, err := u.vod.RefreshUploadVideo(ctx, videoID)
 	if err != nil {
 		return nil, opError(op, fmt.Errorf("video %s: %w", videoID, err))
 	}
 	return ticketOf(KindVideo, up), nil
+}
+
+// stillUploading reports whether a video in this status may still have its
+// source file written: Uploading (the initial status) and UploadFail (VOD
+// says: retry the upload). Every other documented status — UploadSucc,
+// Transcoding, TranscodeFail, Checking, Blocked, Normal, ProduceFail —
+// comes after a complete upload, and so does any status VOD adds later.
+// Reference: ApsaraVideo VOD API reference, "Basic data types", Status:
+// the status of an audio or video file.
+func stillUploading(status string) bool {
+	return status == "Uploading" || status == "UploadFail"
 }
 
 // TicketRefresher obtains a fresh ticket for the same media, typically by

@@ -40,6 +40,7 @@ type vodAPI interface {
 	UploadMediaByURL(ctx context.Context, req vodapi.UploadByURLRequest) ([]vodapi.URLJob, error)
 	WaitURLUploads(ctx context.Context, jobIDs []string) ([]vodapi.URLUploadInfo, error)
 	GetVideoInfo(ctx context.Context, videoID string) (*vodapi.VideoInfo, error)
+	ResolveCredentials(ctx context.Context) (provider string, err error)
 }
 
 // New returns an Uploader. It validates the options and builds the VOD and
