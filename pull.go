@@ -47,20 +47,56 @@ func (e *PullError) Error() string {
 			failed = append(failed, fmt.Sprintf("%s (%s: %s %s)", j.JobID, j.Status, j.ErrorCode, j.ErrorMessage))
 		}
 	}
-	return fmt.Sprintf("UploadMediaByURL: %d of %d jobs failed: %s", len(failed), len(e.Jobs), strings.Join(failed, "; "))
+	return fmt.Sprintf("PullFromURL: %d of %d jobs failed: %s", len(failed), len(e.Jobs), strings.Join(failed, "; "))
 }
 
 // SubmitPull asks VOD to fetch each item's URL itself and returns its job
 // IDs at once, for callers that learn the outcome from VOD's event
 // callback. At most 20 items per call.
 func (u *Uploader) SubmitPull(ctx context.Context, items []PullItem) ([]PullJob, error) {
+	jobs, err := u.submitPull(ctx, items)
+	return jobs, opError("SubmitPull", err)
+}
+
+// WaitPull polls VOD (GetURLUploadInfos, backing off from 1 s to 30 s)
+// until every job is done or ctx ends.
+func (u *Uploader) WaitPull(ctx context.Context, jobIDs ...string) ([]PullJob, error) {
+	jobs, err := u.waitPull(ctx, jobIDs)
+	return jobs, opError("WaitPull", err)
+}
+
+// PullFromURL submits the items and waits for VOD to fetch them all. When
+// any job fails, the error is a *PullError naming each failure.
+func (u *Uploader) PullFromURL(ctx context.Context, items ...PullItem) ([]PullJob, error) {
+	const op = "PullFromURL"
+	jobs, err := u.submitPull(ctx, items)
+	if err != nil {
+		return nil, opError(op, err)
+	}
+	ids := make([]string, len(jobs))
+	for i, j := range jobs {
+		ids[i] = j.JobID
+	}
+	done, err := u.waitPull(ctx, ids)
+	if err != nil {
+		return done, opError(op, err)
+	}
+	for _, j := range done {
+		if !j.Succeeded {
+			return done, &PullError{Jobs: done}
+		}
+	}
+	return done, nil
+}
+
+func (u *Uploader) submitPull(ctx context.Context, items []PullItem) ([]PullJob, error) {
 	req, err := pullRequest(items)
 	if err != nil {
 		return nil, err
 	}
 	jobs, err := u.vod.UploadMediaByURL(ctx, req)
 	if err != nil {
-		return nil, fmt.Errorf("SubmitPull: %w", err)
+		return nil, err
 	}
 	out := make([]PullJob, len(jobs))
 	for i, j := range jobs {
@@ -69,9 +105,7 @@ func (u *Uploader) SubmitPull(ctx context.Context, items []PullItem) ([]PullJob,
 	return out, nil
 }
 
-// WaitPull polls VOD (GetURLUploadInfos, backing off from 1 s to 30 s)
-// until every job is done or ctx ends.
-func (u *Uploader) WaitPull(ctx context.Context, jobIDs ...string) ([]PullJob, error) {
+func (u *Uploader) waitPull(ctx context.Context, jobIDs []string) ([]PullJob, error) {
 	infos, err := u.vod.WaitURLUploads(ctx, jobIDs)
 	out := make([]PullJob, len(infos))
 	for i, in := range infos {
@@ -79,33 +113,7 @@ func (u *Uploader) WaitPull(ctx context.Context, jobIDs ...string) ([]PullJob, e
 			FileSize: in.FileSize, ErrorCode: in.ErrorCode, ErrorMessage: in.ErrorMessage,
 			Done: in.Done(), Succeeded: in.Succeeded()}
 	}
-	if err != nil {
-		return out, fmt.Errorf("WaitPull: %w", err)
-	}
-	return out, nil
-}
-
-// PullFromURL submits the items and waits for VOD to fetch them all. When
-// any job fails, the error is a *PullError naming each failure.
-func (u *Uploader) PullFromURL(ctx context.Context, items ...PullItem) ([]PullJob, error) {
-	jobs, err := u.SubmitPull(ctx, items)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(jobs))
-	for i, j := range jobs {
-		ids[i] = j.JobID
-	}
-	done, err := u.WaitPull(ctx, ids...)
-	if err != nil {
-		return done, err
-	}
-	for _, j := range done {
-		if !j.Succeeded {
-			return done, &PullError{Jobs: done}
-		}
-	}
-	return done, nil
+	return out, err
 }
 
 // maxPullItems is UploadMediaByURL's limit per request.
