@@ -98,13 +98,19 @@ func TestTicketIssuanceRefusesANegativeSize(t *testing.T) {
 	t.Parallel()
 	srv := newEmulator(t, emulator.Options{})
 	u := newUploader(t, srv)
-	var ve *ValidationError
-	_, err := u.CreateVideoUpload(context.Background(), VideoMeta{Title: "t", FileName: "t.mp4"}, -1)
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "FileSize", ve.Field)
-	_, err = u.CreateAttachedMediaUpload(context.Background(), AttachedMediaMeta{BusinessType: "subtitle", FileName: "a.vtt"}, -1)
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "FileSize", ve.Field)
+	for name, issue := range map[string]func() (*UploadTicket, error){
+		"video": func() (*UploadTicket, error) {
+			return u.CreateVideoUpload(t.Context(), VideoMeta{Title: "t", FileName: "t.mp4"}, -1)
+		},
+		"attached media": func() (*UploadTicket, error) {
+			return u.CreateAttachedMediaUpload(t.Context(), AttachedMediaMeta{BusinessType: "subtitle", FileName: "a.vtt"}, -1)
+		},
+	} {
+		_, err := issue()
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve, name)
+		assert.Equal(t, "FileSize", ve.Field, name)
+	}
 	assert.Empty(t, srv.Counters().Requests, "refused before VOD")
 }
 
