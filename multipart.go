@@ -33,6 +33,11 @@ type transfer struct {
 	resume *resumeState
 }
 
+// transfer starts the transfer of one object of the session.
+func (s *session) transfer(key string) *transfer {
+	return &transfer{session: s, key: key, concurrency: s.opts.Concurrency}
+}
+
 // transferResult is what a transfer achieved, also on failure.
 type transferResult struct {
 	Bytes    int64

@@ -17,7 +17,6 @@ import (
 	"github.com/vodupload/vodupload/internal/progress"
 	"github.com/vodupload/vodupload/internal/retry"
 	"github.com/vodupload/vodupload/internal/uploadauth"
-	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
 // maxRefreshesPerRequest bounds how often in a row one request may see a
@@ -43,32 +42,6 @@ type session struct {
 	log     *slog.Logger
 
 	retries atomic.Int64 // requests repeated after transient errors
-}
-
-// transfer starts the transfer of one object of the session.
-func (s *session) transfer(key string) *transfer {
-	return &transfer{session: s, key: key, concurrency: s.opts.Concurrency}
-}
-
-// newSession opens the OSS access of one registration: its credential,
-// renewed with renew, and a client for its bucket. size starts the
-// progress meter.
-func (u *Uploader) newSession(o UploadOptions, created *vodapi.Upload, renew uploadauth.RefreshFunc, size int64) (*session, error) {
-	holder := uploadauth.New(stsFrom(created.Auth), renew,
-		uploadauth.Options{RefreshAt: o.RefreshAt, Logger: o.Logger})
-	endpoint, err := ossclient.Endpoint(created.Address.Endpoint, o.ECSRegion, o.Accelerate)
-	if err != nil {
-		return nil, err
-	}
-	api, err := ossclient.New(ossclient.Config{
-		Endpoint: endpoint, Bucket: created.Address.Bucket, Credentials: holder.OSSProvider(),
-		HTTPClient: u.http, UserAgent: userAgent, TrafficLimit: o.TrafficLimit,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &session{api: api, creds: holder, opts: o, sem: u.sem, limiter: u.limiter, log: o.Logger,
-		meter: progress.Start(size, o.progressFunc(), o.ProgressInterval)}, nil
 }
 
 // do runs one OSS request with the engine's policy: transient errors are

@@ -12,6 +12,8 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/vodupload/vodupload/internal/hls"
+	"github.com/vodupload/vodupload/internal/ossclient"
+	"github.com/vodupload/vodupload/internal/progress"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
 	"github.com/vodupload/vodupload/internal/vodapi"
@@ -354,4 +356,25 @@ func (u *Uploader) send(ctx context.Context, o UploadOptions, p *payload, reg *r
 		}
 	}
 	return uploaded{transferResult: res, retries: int(s.retries.Load()), refreshes: s.creds.Refreshes()}, err
+}
+
+// newSession opens the OSS access of one registration: its credential,
+// renewed with renew, and a client for its bucket. size starts the
+// progress meter.
+func (u *Uploader) newSession(o UploadOptions, created *vodapi.Upload, renew uploadauth.RefreshFunc, size int64) (*session, error) {
+	holder := uploadauth.New(stsFrom(created.Auth), renew,
+		uploadauth.Options{RefreshAt: o.RefreshAt, Logger: o.Logger})
+	endpoint, err := ossclient.Endpoint(created.Address.Endpoint, o.ECSRegion, o.Accelerate)
+	if err != nil {
+		return nil, err
+	}
+	api, err := ossclient.New(ossclient.Config{
+		Endpoint: endpoint, Bucket: created.Address.Bucket, Credentials: holder.OSSProvider(),
+		HTTPClient: u.http, UserAgent: userAgent, TrafficLimit: o.TrafficLimit,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &session{api: api, creds: holder, opts: o, sem: u.sem, limiter: u.limiter, log: o.Logger,
+		meter: progress.Start(size, o.progressFunc(), o.ProgressInterval)}, nil
 }
