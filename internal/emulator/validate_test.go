@@ -9,23 +9,24 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
+// params builds request parameters from name, value pairs.
+func params(kv ...string) map[string]string {
+	p := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[kv[i]] = kv[i+1]
+	}
+	return p
+}
+
+// videoParams is a valid CreateUploadVideo with kv set over it.
+func videoParams(kv ...string) map[string]string {
+	return params(append([]string{"Title", "t", "FileName", "a.mp4"}, kv...)...)
+}
+
 func TestValidationRules(t *testing.T) {
 	t.Parallel()
 	srv := newTestServer(t, Options{})
-	video := func(kv ...string) map[string]string {
-		p := map[string]string{"Title": "t", "FileName": "a.mp4"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p[kv[i]] = kv[i+1]
-		}
-		return p
-	}
-	kv := func(kv ...string) map[string]string {
-		p := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p[kv[i]] = kv[i+1]
-		}
-		return p
-	}
+	video, kv := videoParams, params
 	tags := func(n, size int) string {
 		t := make([]string, n)
 		for i := range t {

@@ -88,13 +88,7 @@ func TestErrorAnswerAsPOPWritesIt(t *testing.T) {
 func TestErrorCodesAndMessages(t *testing.T) {
 	t.Parallel()
 	srv := newTestServer(t, Options{})
-	video := func(kv ...string) map[string]string {
-		p := map[string]string{"Title": "t", "FileName": "a.mp4"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p[kv[i]] = kv[i+1]
-		}
-		return p
-	}
+	video := videoParams
 	tests := []struct {
 		name, action string
 		params       map[string]string
@@ -135,14 +129,7 @@ func TestErrorCodesAndMessages(t *testing.T) {
 func TestCommonParameters(t *testing.T) {
 	t.Parallel()
 	srv := newTestServer(t, Options{})
-	create := map[string]string{"Title": "t", "FileName": "a.mp4"}
-	with := func(kv ...string) map[string]string {
-		p := map[string]string{"Title": "t", "FileName": "a.mp4"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p[kv[i]] = kv[i+1]
-		}
-		return p
-	}
+	create, with := videoParams(), videoParams
 
 	// Format defaults to XML ("Common parameters": Default value: XML).
 	noFormat := with("Format", "")
