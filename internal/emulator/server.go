@@ -243,3 +243,10 @@ func newRequestID() string {
 }
 
 var errNotFound = errors.New("emulator: not found")
+
+// Client returns an HTTP client for the emulator's endpoints, with its own
+// connection pool.
+func (s *Server) Client() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	return &http.Client{Transport: tr}
+}
