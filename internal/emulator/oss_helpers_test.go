@@ -3,8 +3,8 @@ package emulator
 import (
 	"bytes"
 	"encoding/xml"
-	"io"
 	"hash/crc64"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
