@@ -13,8 +13,8 @@ import (
 	"time"
 )
 
-// maxOSSClockSkew is how far a request's Date may be from the server's
-// clock before OSS answers RequestTimeTooSkewed.
+// maxOSSClockSkew is how far a request's signing date (x-oss-date or Date)
+// may be from the server's clock before OSS answers RequestTimeTooSkewed.
 const maxOSSClockSkew = 15 * time.Minute
 
 // ossSignature is what a request presents to authenticate: either the
@@ -23,7 +23,7 @@ type ossSignature struct {
 	accessKeyID string
 	signature   string
 	token       string
-	date        string // Date header, or the Expires parameter of a URL
+	date        string // signing date (x-oss-date, else Date), or the Expires parameter of a URL
 	presigned   bool
 }
 
@@ -123,12 +123,25 @@ func parseOSSSignature(r *http.Request, query url.Values) (ossSignature, error) 
 	return ossSignature{
 		accessKeyID: id,
 		signature:   signature,
-		date:        r.Header.Get("Date"),
+		date:        signingDate(r.Header),
 		token:       r.Header.Get("x-oss-security-token"),
 	}, nil
 }
 
-// checkOSSTime rejects a stale Date or an expired presigned URL. It uses
+// signingDate is the request time a V1 header signature covers: x-oss-date
+// when the request has one, else Date. OSS "Include a V1 signature in the
+// Authorization header": the value "is taken from the Date or the
+// x-oss-date header; when both are present, x-oss-date prevails". ali-oss
+// (lib/common/utils/createRequest.js) sends only x-oss-date, because a
+// browser cannot set Date.
+func signingDate(h http.Header) string {
+	if d := h.Get("x-oss-date"); d != "" {
+		return d
+	}
+	return h.Get("Date")
+}
+
+// checkOSSTime rejects a stale signing date or an expired presigned URL. It uses
 // the wall clock, not Options.Now: Now ages credentials, and moving it must
 // not make every request look skewed.
 func checkOSSTime(sig ossSignature) error {
