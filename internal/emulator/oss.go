@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,11 +35,11 @@ type ossOp struct {
 // serveOSS answers a path-style OSS request (/bucket/key).
 func (s *Server) serveOSS(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	q := &ossRequest{r: r, requestID: newRequestID(), query: r.URL.Query()}
+	q := &ossRequest{r: r, requestID: newOSSRequestID(), query: r.URL.Query()}
 	h := w.Header()
 	h.Set("x-oss-request-id", q.requestID)
 	h.Set("Server", "AliyunOSS")
-	sw := &ossStatusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := &ossStatusWriter{ResponseWriter: w, status: http.StatusOK, start: start}
 
 	err := s.dispatchOSS(sw, q)
 	switch {
@@ -173,6 +174,10 @@ func validateObjectKey(key string) error {
 	return nil
 }
 
+// newOSSRequestID returns an x-oss-request-id in OSS's form: 24
+// upper-case hex digits (e.g. 534B371674E88A4D8906****).
+func newOSSRequestID() string { return strings.ToUpper(randomHex(12)) }
+
 // ossDelay waits d unless the client goes away first.
 func ossDelay(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -188,14 +193,19 @@ func ossDelay(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// ossStatusWriter remembers the status for the request log.
+// ossStatusWriter remembers the status for the request log and stamps
+// x-oss-server-time, the milliseconds OSS spent on the request, which OSS
+// sends with every answer ("Common response headers"; the reference's
+// examples show it on successes and errors).
 type ossStatusWriter struct {
 	http.ResponseWriter
 	status int
+	start  time.Time
 }
 
 func (w *ossStatusWriter) WriteHeader(status int) {
 	w.status = status
+	w.Header().Set("x-oss-server-time", strconv.FormatInt(time.Since(w.start).Milliseconds(), 10))
 	w.ResponseWriter.WriteHeader(status)
 }
 
