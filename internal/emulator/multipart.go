@@ -205,11 +205,24 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, q *ossRequest) e
 		ETag         string   `xml:"ETag"`
 	}{
 		EncodingType: encodingType(q),
-		Location:     "http://" + q.r.Host + "/" + q.bucket + "/" + q.key,
+		Location:     location(q),
 		Bucket:       q.bucket,
 		Key:          encodeKey(q, q.key),
 		ETag:         info.ETag,
 	})
+}
+
+// location is the new object's URL as CompleteMultipartUpload reports it:
+// on the Host the request used, in the request's addressing style.
+func location(q *ossRequest) string {
+	scheme := "http"
+	if q.r.TLS != nil {
+		scheme = "https"
+	}
+	if q.addr.virtual {
+		return scheme + "://" + q.r.Host + "/" + q.key
+	}
+	return scheme + "://" + q.r.Host + "/" + q.bucket + "/" + q.key
 }
 
 // completion checks a Complete list against the uploaded parts, in OSS's

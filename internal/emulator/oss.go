@@ -19,6 +19,7 @@ type ossRequest struct {
 	op        string // operation name, as counted in Counters.Requests
 	bucket    string
 	key       string // "" for bucket operations
+	addr      ossAddress
 	query     url.Values
 	cred      stsCredential // the credential that signed the request
 	faults    requestFaults
@@ -32,7 +33,7 @@ type ossOp struct {
 	upload bool // carries an object body, which an injected reset can cut
 }
 
-// serveOSS answers a path-style OSS request (/bucket/key).
+// serveOSS answers an OSS request, virtual-hosted or path style.
 func (s *Server) serveOSS(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	q := &ossRequest{r: r, requestID: newOSSRequestID(), query: r.URL.Query()}
@@ -57,12 +58,12 @@ func (s *Server) serveOSS(w http.ResponseWriter, r *http.Request) {
 // The order follows OSS: a missing bucket is reported before credentials
 // are looked at, and injected faults hit before anything else.
 func (s *Server) dispatchOSS(w http.ResponseWriter, q *ossRequest) error {
-	bucket, key, err := splitOSSPath(q.r.URL.EscapedPath())
+	addr, err := s.resolveOSS(q.r)
 	if err != nil {
 		return err
 	}
-	q.bucket, q.key = bucket, key
-	op, err := routeOSS(q.r.Method, bucket, key, q.query)
+	q.addr, q.bucket, q.key = addr, addr.bucket, addr.key
+	op, err := routeOSS(q.r.Method, q.bucket, q.key, q.query)
 	if err != nil {
 		return err
 	}
@@ -84,22 +85,6 @@ func (s *Server) dispatchOSS(w http.ResponseWriter, q *ossRequest) error {
 		return s.serveMalformed(w, q, op, m)
 	}
 	return op.handle(s, w, q)
-}
-
-// splitOSSPath splits an escaped path-style path into bucket and key. The
-// SDK escapes the whole key, slashes included, so it is unescaped in one
-// piece after the first slash.
-func splitOSSPath(escaped string) (bucket, key string, err error) {
-	b, k, _ := strings.Cut(strings.TrimPrefix(escaped, "/"), "/")
-	bucket, err = url.PathUnescape(b)
-	if err != nil {
-		return "", "", newOSSError(http.StatusBadRequest, "InvalidURI", "Couldn't parse the specified URI.")
-	}
-	key, err = url.PathUnescape(k)
-	if err != nil {
-		return "", "", newOSSError(http.StatusBadRequest, "InvalidURI", "Couldn't parse the specified URI.")
-	}
-	return bucket, key, nil
 }
 
 // routeOSS picks the operation from method, key and sub-resources.

@@ -35,6 +35,9 @@ func (s *Server) authorizeOSS(q *ossRequest, object bool) error {
 	if !s.ossBucketExists(q.bucket) {
 		return errNoSuchBucket(q.bucket)
 	}
+	if q.addr.wrongEndpoint {
+		return s.errWrongEndpoint(q.bucket)
+	}
 	cred, err := s.authenticateOSS(q)
 	if err != nil {
 		return err
