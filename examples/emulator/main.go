@@ -3,9 +3,12 @@
 // that need the server in its own process.
 //
 //	go run ./examples/emulator -addr 127.0.0.1:9000
+//	go run ./examples/emulator -tls -cert-file /tmp/emulator.pem
 //
 // The first line on stdout is a JSON object with the endpoints and the root
-// AccessKey; it serves until SIGINT or SIGTERM.
+// AccessKey, and in TLS mode "cert_file", the certificate to trust
+// (SSL_CERT_FILE for Go programs, NODE_EXTRA_CA_CERTS for Node.js); it
+// serves until SIGINT or SIGTERM.
 package main
 
 import (
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&opts.Faults.LatencyJitter, "latency-jitter", 0, "random extra latency, up to this much")
 	fs.Int64Var(&opts.Faults.BandwidthBPS, "bandwidth", 0, "per-connection upload cap in bytes/s (0: none)")
 	fs.Float64Var(&opts.Faults.VODErrorRate, "vod-error-rate", 0, "probability of a 503 per VOD call")
+	fs.BoolVar(&opts.TLS, "tls", false, "serve HTTPS with a self-signed certificate (see -cert-file)")
+	fs.StringVar(&opts.CertFile, "cert-file", "", "with -tls, write the certificate to trust here (default: a temporary file removed at exit)")
 	fs.BoolVar(&verbose, "v", false, "log every request to stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -80,10 +85,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "emulator: %v\n", err)
 		return 1
 	}
-	hello, _ := json.Marshal(map[string]string{
+	banner := map[string]string{
 		"vod_endpoint": srv.URL, "oss_endpoint": srv.URL, "region": srv.Region,
 		"access_key_id": srv.AccessKeyID, "access_key_secret": srv.AccessKeySecret,
-	})
+	}
+	if srv.CertFile != "" {
+		banner["cert_file"] = srv.CertFile
+	}
+	hello, _ := json.Marshal(banner)
 	fmt.Fprintln(stdout, string(hello))
 
 	<-ctx.Done()

@@ -25,12 +25,14 @@ package emulator
 
 import (
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -80,6 +82,15 @@ type Options struct {
 	CORSMaxAge int
 	// Faults are injected into OSS requests. Zero means none.
 	Faults Faults
+	// TLS serves HTTPS instead of HTTP, with a certificate signed by a
+	// certificate authority the emulator makes up; its certificate is
+	// written to CertFile (Server.CertFile) for clients to trust. The
+	// leaf covers 127.0.0.1, ::1, localhost, *.localhost, Hostname and
+	// *.Hostname, and the region's OSS endpoint names.
+	TLS bool
+	// CertFile is where TLS mode writes the authority's certificate (PEM).
+	// Empty: a temporary file that Close removes.
+	CertFile string
 	// Logger receives one line per request at debug level. Default: silent.
 	Logger *slog.Logger
 	// Now is the clock. Default time.Now. Tests use it to age credentials.
@@ -103,9 +114,13 @@ const (
 
 // Server is a running emulator.
 type Server struct {
-	// URL is the base URL of the listener, e.g. http://127.0.0.1:34567. It is
-	// both the VOD endpoint and the OSS endpoint.
+	// URL is the base URL of the listener, e.g. http://127.0.0.1:34567
+	// (https:// in TLS mode, the host name when Options.Hostname is set).
+	// It is both the VOD endpoint and the OSS endpoint.
 	URL string
+	// CertFile is the PEM file of the certificate authority to trust in
+	// TLS mode; "" otherwise.
+	CertFile string
 	// AccessKeyID and AccessKeySecret are the root AccessKey for VOD calls.
 	AccessKeyID     string
 	AccessKeySecret string
@@ -113,7 +128,8 @@ type Server struct {
 	Region string
 
 	opts     Options
-	listener net.Listener
+	listener net.Listener // the TCP listener, under TLS when tls is set
+	tls      *tlsSetup    // nil in plain-HTTP mode
 	http     *http.Server
 	wg       sync.WaitGroup // the Serve goroutine
 	conns    sync.WaitGroup // one per connection, as httptest tracks them
@@ -163,13 +179,23 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emulator: listen %s: %w", opts.Addr, err)
 	}
+	scheme := "http://"
+	var tlsSet *tlsSetup
+	if opts.TLS {
+		if tlsSet, err = newTLSSetup(opts, ln.Addr()); err != nil {
+			_ = ln.Close()
+			return nil, err
+		}
+		scheme = "https://"
+	}
 	s := &Server{
-		URL:             "http://" + advertisedHost(ln.Addr(), opts.Hostname),
+		URL:             scheme + advertisedHost(ln.Addr(), opts.Hostname),
 		AccessKeyID:     opts.AccessKeyID,
 		AccessKeySecret: opts.AccessKeySecret,
 		Region:          opts.Region,
 		opts:            opts,
 		listener:        ln,
+		tls:             tlsSet,
 		sts:             make(map[string]*stsCredential),
 		nonces:          make(map[string]time.Time),
 		media:           make(map[string]*mediaRecord),
@@ -186,10 +212,15 @@ func New(opts Options) (*Server, error) {
 		ConnState:         s.connState,
 		ConnContext:       s.faults.connContext,
 	}
+	serveLn := s.faults.wrapListener(ln)
+	if tlsSet != nil {
+		s.CertFile = tlsSet.certFile
+		serveLn = tls.NewListener(serveLn, tlsSet.config)
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		_ = s.http.Serve(s.faults.wrapListener(ln))
+		_ = s.http.Serve(serveLn)
 	}()
 	return s, nil
 }
@@ -221,6 +252,9 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	for _, j := range jobs {
 		j.cancel()
+	}
+	if s.tls != nil && s.tls.remove {
+		_ = os.Remove(s.tls.certFile)
 	}
 }
 
@@ -279,10 +313,3 @@ func newRequestID() string {
 }
 
 var errNotFound = errors.New("emulator: not found")
-
-// Client returns an HTTP client for the emulator's endpoints, with its own
-// connection pool.
-func (s *Server) Client() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	return &http.Client{Transport: tr}
-}
