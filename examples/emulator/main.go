@@ -41,6 +41,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var (
 		opts    emulator.Options
 		storage string
+		origins string
 		verbose bool
 	)
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Float64Var(&opts.Faults.VODErrorRate, "vod-error-rate", 0, "probability of a 503 per VOD call")
 	fs.BoolVar(&opts.TLS, "tls", false, "serve HTTPS with a self-signed certificate (see -cert-file)")
 	fs.StringVar(&opts.CertFile, "cert-file", "", "with -tls, write the certificate to trust here (default: a temporary file removed at exit)")
+	fs.StringVar(&origins, "cors-origins", "*", "comma-separated origins the buckets' CORS rule allows (OSS AllowedOrigin syntax)")
+	fs.IntVar(&opts.CORSMaxAge, "cors-max-age", 0, "CORS MaxAgeSeconds sent as Access-Control-Max-Age (0: none)")
 	fs.BoolVar(&verbose, "v", false, "log every request to stderr")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -76,6 +79,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		fmt.Fprintf(stderr, "emulator: -storage must be memory, discard or dir=PATH, got %q\n", storage)
 		return 2
+	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			opts.CORSOrigins = append(opts.CORSOrigins, o)
+		}
 	}
 	if verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/vod"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -120,4 +122,39 @@ func TestTLSBannerAndSSLCertFile(t *testing.T) {
 		require.Error(t, err, "without SSL_CERT_FILE the certificate is unknown")
 		assert.Contains(t, string(out), "certificate")
 	})
+}
+
+func TestCORSOriginsFlag(t *testing.T) {
+	t.Parallel()
+	hello := startEmulator(t, "-cors-origins", "https://a.example, http://*.b.example", "-cors-max-age", "60")
+	// A VOD call creates the bucket the preflights are about.
+	vc := new(vod.Client)
+	require.NoError(t, vc.InitWithAccessKey(hello["region"], hello["access_key_id"], hello["access_key_secret"]))
+	req := vod.CreateCreateUploadVideoRequest()
+	req.SetDomain(strings.TrimPrefix(hello["vod_endpoint"], "http://"))
+	req.SetScheme("http")
+	req.Title, req.FileName = "cors", "cors.mp4"
+	res, err := vc.CreateUploadVideo(req)
+	require.NoError(t, err)
+	raw, err := base64.StdEncoding.DecodeString(res.UploadAddress)
+	require.NoError(t, err)
+	var addr struct{ Bucket, FileName string }
+	require.NoError(t, json.Unmarshal(raw, &addr))
+
+	for origin, allowed := range map[string]bool{"https://a.example": true, "http://x.b.example": true, "https://c.example": false} {
+		pre, err := http.NewRequest(http.MethodOptions, hello["oss_endpoint"]+"/"+addr.Bucket+"/"+addr.FileName, nil)
+		require.NoError(t, err)
+		pre.Header.Set("Origin", origin)
+		pre.Header.Set("Access-Control-Request-Method", "PUT")
+		resp, err := http.DefaultClient.Do(pre)
+		require.NoError(t, err)
+		resp.Body.Close()
+		if !allowed {
+			assert.Equal(t, http.StatusForbidden, resp.StatusCode, origin)
+			continue
+		}
+		assert.Equal(t, http.StatusOK, resp.StatusCode, origin)
+		assert.Equal(t, origin, resp.Header.Get("Access-Control-Allow-Origin"))
+		assert.Equal(t, "60", resp.Header.Get("Access-Control-Max-Age"))
+	}
 }
