@@ -3,24 +3,32 @@
 //
 // It is shaped like net/http/httptest: New starts a real listener on
 // loopback, URL says where, Close stops it and waits. One listener serves
-// both APIs: requests whose path is "/" and that carry an RPC Action are VOD
-// calls, everything else is path-style OSS (/bucket/key), which is what
-// aliyun-oss-go-sdk sends to an IP endpoint. The official clients talk to it
-// unchanged, because it checks what the real services check: the VOD RPC
-// signature (HMAC-SHA1, v1) with nonce and timestamp, the OSS V1 signature,
-// STS token presence, validity, expiry and scope.
+// both APIs. A request whose Host names a bucket is OSS in
+// virtual-hosted style (<bucket>.localhost, <bucket>.<Options.Hostname>,
+// <bucket>.oss-<region>.aliyuncs.com, the Host ali-oss sends to an IP
+// endpoint); otherwise a request for "/" carrying an RPC Action is a VOD
+// call and anything else is path-style OSS (/bucket/key), which
+// aliyun-oss-go-sdk sends to an IP endpoint. Options.TLS serves HTTPS with
+// a certificate whose authority is written to Server.CertFile. The
+// official clients talk to it unchanged, because it checks what the real
+// services check: the VOD RPC signature (HMAC-SHA1, v1) with nonce and
+// timestamp, the OSS V1 signature over Date or x-oss-date, STS token
+// presence, validity, expiry and scope; it answers CORS preflights as an
+// OSS bucket rule does, and errors in OSS's XML with EC codes where OSS
+// documents them. EMULATION.md lists every action and operation, the
+// rules checked and the reference followed.
 //
 // What it does not emulate: OSS V2 and V4 signatures (answered 501),
-// virtual-hosted-style addressing, bucket and service operations other than
-// ListMultipartUploads, object ACLs, versioning, lifecycle rules,
-// server-side encryption, x-oss-complete-all, upload callbacks, storage
-// classes, x-oss-traffic-limit enforcement, media processing (transcoding,
-// snapshots, review), DeleteImage by URL or by video (only by ImageId), VOD
-// event notifications, STS tokens as the root VOD
-// credential, and TLS (it speaks plain HTTP; point the clients at it with
-// scheme http). In StorageDiscard mode GetObject answers 501 and ETags are
-// not MD5s; StorageDir keeps object metadata in memory only, so a new
-// emulator does not serve an earlier one's files.
+// bucket and service operations other than ListMultipartUploads, object
+// ACLs, versioning, lifecycle rules, server-side encryption,
+// x-oss-complete-all, upload callbacks, storage classes, x-oss-traffic-limit
+// enforcement, HTTP/2, media processing (transcoding, snapshots, review),
+// DeleteImage by URL or by video (only by ImageId), VOD event
+// notifications, and STS tokens as the root VOD credential. In
+// StorageDiscard mode GetObject answers 501, ETags are not MD5s and
+// PutObject/UploadPart send no Content-MD5; StorageDir keeps object
+// metadata in memory only, so a new emulator does not serve an earlier
+// one's files.
 package emulator
 
 import (
@@ -133,14 +141,17 @@ type Server struct {
 	http     *http.Server
 	wg       sync.WaitGroup // the Serve goroutine
 	conns    sync.WaitGroup // one per connection, as httptest tracks them
+	faults   *faultInjector // locks its own state
+	store    objectStore    // safe for concurrent use
 
+	// mu guards sts (and the credentials in it), nonces, media, counters,
+	// uploads (and each upload's parts) and jobs. It is never held
+	// while a request or object body is read or written.
 	mu       sync.Mutex
 	sts      map[string]*stsCredential // by AccessKeyId
 	nonces   map[string]time.Time      // VOD SignatureNonce → first seen
 	media    map[string]*mediaRecord   // by VideoId / ImageId / MediaId
 	counters counters
-	faults   *faultInjector
-	store    objectStore
 	uploads  map[string]*multipartUpload // by UploadId
 	jobs     map[string]*urlJob          // UploadMediaByURL jobs by JobId
 }
