@@ -9,6 +9,25 @@
 // AccessKey, and in TLS mode "cert_file", the certificate to trust
 // (SSL_CERT_FILE for Go programs, NODE_EXTRA_CA_CERTS for Node.js); it
 // serves until SIGINT or SIGTERM.
+//
+// Pointing official clients at it (vod_endpoint and oss_endpoint are the
+// same URL; UploadAddress Endpoints carry it too):
+//
+//   - Go, aliyun-oss-go-sdk and this module: the banner's endpoint as is;
+//     with an IP endpoint the OSS SDK uses path style. Over TLS, a
+//     transport whose RootCAs hold cert_file (WithHTTPClient), or
+//     SSL_CERT_FILE=<cert_file> for a whole process.
+//   - Node.js, ali-oss: endpoint = oss_endpoint and region = "oss-" +
+//     region (UploadAuth carries Region); ali-oss then keeps the IP in the
+//     URL and names the bucket in Host, <bucket>.oss-<region>.aliyuncs.com,
+//     which the emulator serves and checks against its region, as OSS
+//     does. Over TLS, NODE_EXTRA_CA_CERTS=<cert_file>.
+//   - Browsers (ali-oss, the VOD Web upload SDK): a browser cannot set
+//     Host, so run with -hostname localhost (endpoints become
+//     http://localhost:PORT and ali-oss uses <bucket>.localhost:PORT, which
+//     Chromium and Firefox resolve to loopback), or keep the IP endpoint
+//     and set sldEnable: true (path style). CORS answers as a bucket rule
+//     allowing -cors-origins (default *).
 package main
 
 import (
