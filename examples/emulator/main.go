@@ -25,8 +25,8 @@
 //   - Browsers (ali-oss, the VOD Web upload SDK): a browser cannot set
 //     Host, so run with -hostname localhost (endpoints become
 //     http://localhost:PORT and ali-oss uses <bucket>.localhost:PORT, which
-//     Chromium and Firefox resolve to loopback), or keep the IP endpoint
-//     and set sldEnable: true (path style). CORS answers as a bucket rule
+//     Chromium resolves to loopback; check other browsers), or keep the IP
+//     endpoint and set sldEnable: true (path style). CORS answers as a bucket rule
 //     allowing -cors-origins (default *).
 package main
 
