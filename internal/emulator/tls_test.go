@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -103,12 +102,7 @@ func TestTLSOfficialSDKs(t *testing.T) {
 	src := filepath.Join(dir, "tls.mp4")
 	require.NoError(t, os.WriteFile(src, data, 0o600))
 	require.NoError(t, b.UploadFile(key, src, 200<<10, oss.Routines(3)))
-	rc, err := b.GetObject(key)
-	require.NoError(t, err)
-	got, err := io.ReadAll(rc)
-	require.NoError(t, rc.Close())
-	require.NoError(t, err)
-	assert.Equal(t, data, got)
+	assert.Equal(t, data, readObject(t, b, key))
 
 	t.Run("a client that does not trust it is refused", func(t *testing.T) {
 		t.Parallel()
