@@ -13,11 +13,22 @@ var hasCLMUL = cpuHasCLMUL()
 // The kernel needs nothing beyond that and baseline SSE2.
 func cpuHasCLMUL() bool
 
+// hasWide reports AVX2 and VPCLMULQDQ with the OS saving YMM registers:
+// the kernel then folds two lanes per instruction. Set once at init,
+// read-only after.
+var hasWide = hasCLMUL && cpuHasWide()
+
+// cpuHasWide reports CPUID.7.0:EBX[5] (AVX2) and CPUID.7.0:ECX[10]
+// (VPCLMULQDQ), with OSXSAVE and XCR0 enabling the SSE and AVX state.
+func cpuHasWide() bool
+
 // updateCLMUL returns the raw (un-inverted) CRC register after folding p
-// into state. len(p) must be a non-zero multiple of 16.
+// into state. len(p) must be a non-zero multiple of 16. wide selects the
+// 256-bit VPCLMULQDQ loop, which needs hasWide, for inputs of 256 bytes
+// or more.
 //
 //go:noescape
-func updateCLMUL(state uint64, p []byte) uint64
+func updateCLMUL(state uint64, p []byte, wide bool) uint64
 
 func update(crc uint64, p []byte) uint64 {
 	if !hasCLMUL || len(p) < clmulMinLen {
@@ -37,11 +48,11 @@ const kernelChunk = 64 << 10
 func updateVector(crc uint64, p []byte) uint64 {
 	state := ^crc
 	for len(p) >= kernelChunk {
-		state = updateCLMUL(state, p[:kernelChunk])
+		state = updateCLMUL(state, p[:kernelChunk], hasWide)
 		p = p[kernelChunk:]
 	}
 	if n := len(p) &^ 15; n > 0 {
-		state = updateCLMUL(state, p[:n])
+		state = updateCLMUL(state, p[:n], hasWide)
 		p = p[n:]
 	}
 	return updateGeneric(^state, p)

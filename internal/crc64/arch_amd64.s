@@ -45,12 +45,96 @@ TEXT ·cpuHasCLMUL(SB), NOSPLIT, $0-1
 	MOVB CX, ret+0(FP)
 	RET
 
-// func updateCLMUL(state uint64, p []byte) uint64
-TEXT ·updateCLMUL(SB), NOSPLIT, $0-40
+// VFOLDMEM folds the two lanes of YMM register r forward and XORs in the
+// 32 bytes at off(SI); Y8 holds the fold constants in both halves.
+#define VFOLDMEM(r, off, t) \
+	VPCLMULQDQ $0x11, Y8, r, t \
+	VPCLMULQDQ $0x00, Y8, r, r \
+	VPXOR      off(SI), t, t \
+	VPXOR      t, r, r
+
+// func cpuHasWide() bool
+TEXT ·cpuHasWide(SB), NOSPLIT, $0-1
+	MOVB $0, ret+0(FP)
+	XORL AX, AX
+	CPUID
+	CMPL AX, $7
+	JB   noWide
+	MOVL $1, AX
+	XORL CX, CX
+	CPUID
+	ANDL $0x18000000, CX // OSXSAVE (27) and AVX (28)
+	CMPL CX, $0x18000000
+	JNE  noWide
+	XORL CX, CX
+	XGETBV
+	ANDL $6, AX          // XMM and YMM state enabled by the OS
+	CMPL AX, $6
+	JNE  noWide
+	MOVL $7, AX
+	XORL CX, CX
+	CPUID
+	ANDL $0x20, BX       // AVX2
+	JEQ  noWide
+	ANDL $0x400, CX      // VPCLMULQDQ
+	JEQ  noWide
+	MOVB $1, ret+0(FP)
+
+noWide:
+	RET
+
+// func updateCLMUL(state uint64, p []byte, wide bool) uint64
+TEXT ·updateCLMUL(SB), NOSPLIT, $0-48
 	MOVQ state+0(FP), AX
 	MOVQ p_base+8(FP), SI
 	MOVQ p_len+16(FP), CX
+	CMPQ CX, $256        // below that, the set-up outweighs the gain
+	JB   narrow
+	CMPB wide+32(FP), $0
+	JEQ  narrow
 
+	// The same eight lanes as below, two to a YMM register (lanes 2i and
+	// 2i+1 in Yi), so one VPCLMULQDQ does the work of two PCLMULQDQ.
+	// Only VEX-encoded instructions touch the registers until VZEROUPPER.
+	VMOVQ       AX, X9
+	VMOVDQU     (SI), Y0
+	VPXOR       Y9, Y0, Y0
+	VMOVDQU     32(SI), Y1
+	VMOVDQU     64(SI), Y2
+	VMOVDQU     96(SI), Y3
+	ADDQ        $128, SI
+	SUBQ        $128, CX
+	MOVQ        $const_k1087, AX
+	VMOVQ       AX, X8
+	MOVQ        $const_k1023, AX
+	VMOVQ       AX, X9
+	VPUNPCKLQDQ X9, X8, X8
+	VINSERTI128 $1, X8, Y8, Y8
+
+loopWide:
+	CMPQ CX, $128
+	JB   unpackWide
+	VFOLDMEM(Y0, 0, Y9)
+	VFOLDMEM(Y1, 32, Y10)
+	VFOLDMEM(Y2, 64, Y11)
+	VFOLDMEM(Y3, 96, Y12)
+	ADDQ $128, SI
+	SUBQ $128, CX
+	JMP  loopWide
+
+unpackWide:
+	// Lane i to Xi, highest first so no lane is overwritten before it moves.
+	VEXTRACTI128 $1, Y3, X7
+	VMOVDQA      X3, X6
+	VEXTRACTI128 $1, Y2, X5
+	VMOVDQA      X2, X4
+	VEXTRACTI128 $1, Y1, X3
+	VMOVDQA      X1, X2
+	VEXTRACTI128 $1, Y0, X1
+	VZEROUPPER
+	JMP          merge8
+
+narrow:
 	// The register state enters as an XOR over the first eight bytes.
 	MOVOU (SI), X0
 	MOVQ  AX, X9
@@ -132,5 +216,5 @@ reduce:
 	MOVQ      X1, AX
 	MOVQ      X2, BX
 	XORQ      BX, AX
-	MOVQ      AX, ret+32(FP)
+	MOVQ      AX, ret+40(FP)
 	RET
