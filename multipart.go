@@ -59,8 +59,13 @@ type part struct {
 }
 
 // body is the request body of one attempt to send p: it computes the CRC,
-// counts progress and waits for the Uploader's bandwidth cap.
+// counts progress and waits for the Uploader's bandwidth cap. A buffered
+// part with no cap to wait for is sent straight from its buffer. Release
+// it when the attempt is over.
 func (t *transfer) body(ctx context.Context, at io.ReaderAt, p part) *partio.Body {
+	if p.buf != nil && t.limiter == nil {
+		return partio.NewMemBody(p.buf[:p.size], t.meter)
+	}
 	var r io.Reader
 	if p.buf != nil {
 		r = bytes.NewReader(p.buf[:p.size])
@@ -116,6 +121,7 @@ func (t *transfer) putPart(ctx context.Context, at io.ReaderAt, p part) (transfe
 		ctx, stalled := body.Watch(ctx, t.opts.StallTimeout)
 		res, err := t.api.PutObject(ctx, t.key, body, p.size)
 		err = stalled(err)
+		body.Release()
 		if err == nil {
 			err = checkCRC("PutObject", t.key, res.HasCRC, res.CRC64, body.CRC64())
 		}
@@ -341,6 +347,7 @@ func (t *transfer) uploadPart(ctx context.Context, at io.ReaderAt, uploadID stri
 		ctx, stalled := body.Watch(ctx, t.opts.StallTimeout)
 		got, err := t.api.UploadPart(ctx, t.key, uploadID, p.number, body, p.size)
 		err = stalled(err)
+		body.Release()
 		if err == nil {
 			err = checkCRC(fmt.Sprintf("UploadPart %d", p.number), t.key, got.HasCRC, got.CRC64, body.CRC64())
 		}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/vodupload/vodupload/internal/crc64"
@@ -50,59 +51,164 @@ type Counter interface{ Add(n int64) }
 // the bytes the transport reads (once), reports them to a Counter as they
 // go, and exposes Len so the OSS SDK sends a Content-Length.
 //
-// Each byte of a file part is copied once into the transport's 32 KiB
-// buffer (pread), checksummed there while it is hot in cache, and written
-// to the socket. Body deliberately does not offer the transport sendfile(2)
-// (an *os.File it could unwrap): the kernel would then copy page cache to
+// A file part is read by the transport into its write buffer (pread: one
+// copy), checksummed there while it is hot in cache, and written to the
+// socket. Body deliberately does not offer the transport sendfile(2) (an
+// *os.File it could unwrap): the kernel would then copy page cache to
 // socket without us seeing the bytes, and the CRC64 OSS's answer is checked
 // against would need a second pass over the file. Measured on loopback, a
 // pread for the CRC plus sendfile, or an mmap for the CRC plus sendfile,
 // cost more CPU per GiB than the single pread, CRC and write.
+//
+// A part already in memory (NewMemBody) is not copied into the transport's
+// buffer: the transport's connection calls WriteChunks, which checksums a
+// chunk of the part buffer and hands that very chunk to the socket.
+//
+// net/http may still be reading a body after the response arrived (a
+// server that answers an error before reading the whole request): call
+// Release once the attempt is over, before the bytes under the body are
+// reused.
 type Body struct {
-	r       io.Reader
-	left    int64
-	read    int64
-	crc     uint64
-	counter Counter
-	stall   *stallTimer // nil until Watch
+	mu       sync.Mutex // held while bytes are taken, so Release can wait for it
+	r        io.Reader  // nil for a memory body or once released
+	mem      []byte     // the rest of a memory body
+	inMemory bool
+	released bool
+	left     int64
+	read     int64
+	crc      uint64
+	counter  Counter
+	stall    *stallTimer // nil until Watch
 }
+
+// ErrReleased is what a body returns to a transport still reading it
+// after the attempt it belonged to ended.
+var ErrReleased = errors.New("request body read after its attempt ended")
 
 // NewBody wraps r, which must yield size bytes.
 func NewBody(r io.Reader, size int64, c Counter) *Body {
 	return &Body{r: r, left: size, counter: c}
 }
 
+// NewMemBody is a body of the bytes of b, which must stay unchanged until
+// Release.
+func NewMemBody(b []byte, c Counter) *Body {
+	return &Body{mem: b, inMemory: true, left: int64(len(b)), counter: c}
+}
+
 func (b *Body) Read(p []byte) (int, error) {
-	if b.left <= 0 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.released:
+		return 0, ErrReleased
+	case b.left <= 0:
 		return 0, io.EOF
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]
 	}
-	n, err := b.r.Read(p)
-	if n > 0 {
-		b.crc = crc64.Update(b.crc, p[:n])
-		b.left -= int64(n)
-		b.read += int64(n)
-		if b.counter != nil {
-			b.counter.Add(int64(n))
-		}
-		b.stall.moved(b.left)
+	var n int
+	var err error
+	if b.inMemory {
+		n = copy(p, b.mem)
+		b.mem = b.mem[n:]
+	} else {
+		n, err = b.r.Read(p)
 	}
+	b.took(p[:n])
 	if err == io.EOF && b.left > 0 {
 		err = io.ErrUnexpectedEOF
 	}
 	return n, err
 }
 
+// took accounts for bytes handed to the transport.
+func (b *Body) took(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	b.crc = crc64.Update(b.crc, p)
+	b.left -= int64(len(p))
+	b.read += int64(len(p))
+	if b.counter != nil {
+		b.counter.Add(int64(len(p)))
+	}
+	b.stall.moved(b.left)
+}
+
+// InMemory reports whether b is a memory body, which WriteChunks sends.
+func (b *Body) InMemory() bool { return b.inMemory }
+
+// WriteChunks writes the rest of a memory body to w in writes of at most
+// size bytes, each checksummed as it leaves.
+func (b *Body) WriteChunks(w io.Writer, size int) (int64, error) {
+	var n int64
+	for {
+		k, err := b.writeChunk(w, size)
+		n += int64(k)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// writeChunk writes the next chunk, holding the lock so Release waits for
+// the write that is using the memory.
+func (b *Body) writeChunk(w io.Writer, size int) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.released:
+		return 0, ErrReleased
+	case !b.inMemory:
+		return 0, errors.New("WriteChunks of a body that is not in memory")
+	case len(b.mem) == 0:
+		return 0, io.EOF
+	}
+	chunk := b.mem[:min(size, len(b.mem))]
+	n, err := w.Write(chunk)
+	b.mem = b.mem[n:]
+	// Checksummed right after the kernel copied it: still in cache.
+	b.took(chunk[:n])
+	if err == nil && n < len(chunk) {
+		err = io.ErrShortWrite
+	}
+	return n, err
+}
+
+// Release ends the body: it waits for a read or write in progress, makes
+// every later one fail with ErrReleased, and drops the reader or memory,
+// which the caller may then reuse.
+func (b *Body) Release() {
+	b.mu.Lock()
+	b.released, b.r, b.mem = true, nil, nil
+	b.mu.Unlock()
+}
+
 // Len is the number of bytes still to be read.
-func (b *Body) Len() int { return int(b.left) }
+func (b *Body) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return int(b.left)
+}
 
 // CRC64 of the bytes read so far.
-func (b *Body) CRC64() uint64 { return b.crc }
+func (b *Body) CRC64() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.crc
+}
 
 // BytesRead so far.
-func (b *Body) BytesRead() int64 { return b.read }
+func (b *Body) BytesRead() int64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.read
+}
 
 // StallError ends an attempt whose body did not move for the watchdog's
 // duration: the peer stopped reading. It is a timeout (a net.Error), so

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -149,4 +150,103 @@ func TestPoolSeedReplacesOneAllocation(t *testing.T) {
 	copy(second, bytes.Repeat([]byte("y"), 16))
 	assert.Equal(t, byte('x'), head[16], "bytes past the part stay untouched")
 	assert.False(t, p.Seed(make([]byte, 16)), "no more slots to seed")
+}
+
+// TestMemBodyReadsAndWritesItsBuffer: a memory body gives the same bytes,
+// CRC and progress whether the transport reads it or lets it write
+// itself, and mixing both (net/http reads the first few KiB into its
+// header buffer) still sends each byte once.
+func TestMemBodyReadsAndWritesItsBuffer(t *testing.T) {
+	t.Parallel()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 5000)
+	want := crc64.Checksum(data, crc64.MakeTable(crc64.ECMA))
+	for _, head := range []int{0, 1, 4000, len(data)} {
+		c := &counter{}
+		b := NewMemBody(data, c)
+		require.True(t, b.InMemory())
+		first := make([]byte, head)
+		n, err := io.ReadFull(b, first)
+		require.NoError(t, err)
+		var out bytes.Buffer
+		out.Write(first[:n])
+		var sizes []int
+		w := writerFunc(func(p []byte) (int, error) { sizes = append(sizes, len(p)); return out.Write(p) })
+		m, err := b.WriteChunks(w, 7000)
+		require.NoError(t, err)
+		assert.EqualValues(t, len(data)-head, m)
+		assert.Equal(t, data, out.Bytes(), "head %d", head)
+		assert.Equal(t, want, b.CRC64())
+		assert.EqualValues(t, len(data), b.BytesRead())
+		assert.EqualValues(t, len(data), c.n.Load())
+		assert.Zero(t, b.Len())
+		for _, s := range sizes {
+			assert.LessOrEqual(t, s, 7000)
+		}
+	}
+	assert.False(t, NewBody(bytes.NewReader(data), 1, nil).InMemory())
+	_, err := NewBody(bytes.NewReader(data), 1, nil).WriteChunks(io.Discard, 10)
+	assert.Error(t, err, "a reader body cannot write itself")
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestMemBodyShortWrite: the CRC and the count cover only what the
+// writer took.
+func TestMemBodyShortWrite(t *testing.T) {
+	t.Parallel()
+	data := []byte("0123456789")
+	b := NewMemBody(data, nil)
+	n, err := b.WriteChunks(writerFunc(func(p []byte) (int, error) { return 3, nil }), 8)
+	require.ErrorIs(t, err, io.ErrShortWrite)
+	assert.EqualValues(t, 3, n)
+	assert.EqualValues(t, 3, b.BytesRead())
+	assert.Equal(t, crc64.Checksum(data[:3], crc64.MakeTable(crc64.ECMA)), b.CRC64())
+}
+
+// TestReleaseWaitsForTheWriterAndStopsIt: Release returns only after a
+// write that is using the body's memory has finished, and every later
+// read or write of the body fails, so the caller may reuse the buffer.
+func TestReleaseWaitsForTheWriterAndStopsIt(t *testing.T) {
+	t.Parallel()
+	data := bytes.Repeat([]byte("x"), 100)
+	b := NewMemBody(data, nil)
+	inWrite, finish := make(chan struct{}), make(chan struct{})
+	var writing atomic.Bool
+	done := make(chan error, 1)
+	go func() {
+		_, err := b.WriteChunks(writerFunc(func(p []byte) (int, error) {
+			writing.Store(true)
+			close(inWrite)
+			<-finish
+			writing.Store(false)
+			return len(p) / 2, errors.New("peer gone")
+		}), 64)
+		done <- err
+	}()
+	<-inWrite
+	released := make(chan struct{})
+	go func() {
+		b.Release()
+		close(released)
+	}()
+	select {
+	case <-released:
+		t.Fatal("Release returned while a write was using the buffer")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(finish)
+	<-released
+	assert.False(t, writing.Load())
+	require.Error(t, <-done)
+	_, err := b.Read(make([]byte, 10))
+	assert.ErrorIs(t, err, ErrReleased)
+	_, err = b.WriteChunks(io.Discard, 10)
+	assert.ErrorIs(t, err, ErrReleased)
+
+	r := NewBody(bytes.NewReader(data), int64(len(data)), nil)
+	r.Release()
+	_, err = r.Read(make([]byte, 10))
+	assert.ErrorIs(t, err, ErrReleased)
 }
