@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
 	"github.com/vodupload/vodupload/internal/vodapi"
+	"github.com/vodupload/vodupload/internal/wire"
 )
 
 // Uploader uploads media to VOD. Create one with New and share it: it is
@@ -90,14 +90,20 @@ func httpClientTLS(c *http.Client) *tls.Config {
 }
 
 // defaultHTTPClient keeps enough idle connections for several concurrent
-// uploads to one bucket and bounds the waits that would otherwise hang an
-// upload forever on a dead peer.
+// uploads to one bucket, bounds the waits that would otherwise hang an
+// upload forever on a dead peer, and sends request bodies in large writes
+// over HTTP/1.1 (internal/wire).
 func defaultHTTPClient() *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	return newHTTPClient(wire.Config{})
+}
+
+// newHTTPClient is defaultHTTPClient with wire settings of its own: a TLS
+// configuration, a write size.
+func newHTTPClient(c wire.Config) *http.Client {
+	tr := wire.NewTransport(c)
 	tr.MaxIdleConns = 256
 	tr.MaxIdleConnsPerHost = 64
 	tr.ResponseHeaderTimeout = 2 * time.Minute
-	tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
 	// Parts are already compressed media; asking for gzip only costs CPU.
 	tr.DisableCompression = true
 	return &http.Client{Transport: tr}
