@@ -6,14 +6,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vodupload/vodupload"
 	"github.com/vodupload/vodupload/internal/cmd/uploadbench/benchkit"
 	"github.com/vodupload/vodupload/internal/vodapi"
+	"github.com/vodupload/vodupload/internal/wire"
 )
 
 // The child reads the emulator from its environment.
@@ -41,6 +45,13 @@ type job struct {
 	Size     int64  `json:"size"`
 	PartSize int64  `json:"part_size"` // 0: the library's default
 	Workers  int    `json:"workers"`   // 0: the library's default
+	// WriteSize sets vodupload's largest socket write of a request body;
+	// 0 keeps its default, netHTTPWrites sends through net/http's own
+	// transport (32 KiB writes).
+	WriteSize int `json:"write_size,omitempty"`
+	// ReadSize sets vodupload's largest read from a body; 0 keeps its
+	// default.
+	ReadSize int `json:"read_size,omitempty"`
 	// Profile, when set, is the path prefix of the child's CPU profile
 	// (.cpu.pprof) and heap profile (.heap.pprof).
 	Profile string `json:"profile,omitempty"`
@@ -54,6 +65,9 @@ type childReport struct {
 	StackSysMiB float64 `json:"stack_sys_mib"`
 	SysMiB      float64 `json:"sys_mib"`
 	NumGC       uint32  `json:"num_gc"`
+	// PeakRSS is the child's own peak resident set in bytes (VmHWM); 0
+	// where unknown.
+	PeakRSS int64 `json:"peak_rss"`
 }
 
 // runChild performs one upload and prints how long it took from the VOD
@@ -65,7 +79,7 @@ func runChild(ctx context.Context, raw string, getenv func(string) string, stdou
 		return fmt.Errorf("decode job: %w", err)
 	}
 	endpoint, keyID, secret := getenv(envEndpoint), getenv(envKeyID), getenv(envSecret)
-	if endpoint == "" || keyID == "" || secret == "" {
+	if (endpoint == "" || keyID == "" || secret == "") && !isFloor(j.Kind) {
 		return errors.New("child: the emulator's endpoint and AccessKey must be in the environment")
 	}
 	stopProfile, err := startProfile(j.Profile)
@@ -73,8 +87,10 @@ func runChild(ctx context.Context, raw string, getenv func(string) string, stdou
 		return err
 	}
 	start := time.Now()
-	switch j.Kind {
-	case kindVodupload, kindVoduploadFeed:
+	switch {
+	case isFloor(j.Kind):
+		err = sendFloor(ctx, j, getenv)
+	case j.Kind == kindVodupload || j.Kind == kindVoduploadFeed:
 		err = uploadOurs(ctx, j, endpoint, keyID, secret)
 	default:
 		err = uploadRival(ctx, j, endpoint, keyID, secret)
@@ -90,7 +106,31 @@ func runChild(ctx context.Context, raw string, getenv func(string) string, stdou
 	runtime.ReadMemStats(&ms)
 	return json.NewEncoder(stdout).Encode(childReport{Seconds: elapsed.Seconds(),
 		HeapSysMiB: float64(ms.HeapSys) / mib, StackSysMiB: float64(ms.StackSys) / mib,
-		SysMiB: float64(ms.Sys) / mib, NumGC: ms.NumGC})
+		SysMiB: float64(ms.Sys) / mib, NumGC: ms.NumGC, PeakRSS: peakRSS()})
+}
+
+// peakRSS is the process's own peak resident set (VmHWM) in bytes, 0
+// where /proc does not say. The parent cannot take it from the child's
+// rusage: Linux starts a child's ru_maxrss at the peak of the address
+// space it was forked from (os/exec's vfork shares the parent's until
+// exec), so ru_maxrss never reads below the parent's own peak.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 2 && f[1] == "kB" {
+				kb, err := strconv.ParseInt(f[0], 10, 64)
+				if err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // startProfile starts a CPU profile at prefix+".cpu.pprof" and returns
@@ -136,6 +176,9 @@ func uploadOurs(ctx context.Context, j job, endpoint, keyID, secret string) erro
 	if j.Workers > 0 {
 		opts = append(opts, vodupload.WithConcurrency(j.Workers))
 	}
+	if j.WriteSize != 0 {
+		opts = append(opts, vodupload.WithHTTPClient(httpClient(j.WriteSize, j.ReadSize)))
+	}
 	u, err := vodupload.New(opts...)
 	if err != nil {
 		return err
@@ -152,6 +195,22 @@ func uploadOurs(ctx context.Context, j job, endpoint, keyID, secret string) erro
 		return fmt.Errorf("vodupload stored %d bytes, want %d", res.Bytes, j.Size)
 	}
 	return nil
+}
+
+// netHTTPWrites as a job's WriteSize means net/http's own transport.
+const netHTTPWrites = -1
+
+// httpClient is vodupload's transport with writes and reads of the given
+// sizes, or with netHTTPWrites net/http's, for the write-size rows.
+func httpClient(write, read int) *http.Client {
+	var tr *http.Transport
+	if write == netHTTPWrites {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	} else {
+		tr = wire.NewTransport(wire.Config{WriteSize: write, ReadSize: read})
+	}
+	tr.DisableCompression = true
+	return &http.Client{Transport: tr}
 }
 
 func uploadRival(ctx context.Context, j job, endpoint, keyID, secret string) error {

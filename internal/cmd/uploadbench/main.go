@@ -26,6 +26,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -56,13 +57,19 @@ type config struct {
 	emulatorBin, tmp   string
 	profileDir         string
 	skipWAN, skipLocal bool
+	skipTLS, skipFloor bool
+	// writeSizes add a vodupload row per loopback scenario for each
+	// socket write size (netHTTPWrites: net/http's transport).
+	writeSizes []wireSizes
+	// floorSizes are the sizes of the floor rows.
+	floorSizes []wireSizes
 }
 
 func parseFlags(args []string) (config, string, error) {
 	fs := flag.NewFlagSet("uploadbench", flag.ContinueOnError)
 	var c config
 	var sizeMiB, wanMiB, partMiB, bwMiB int64
-	var only, child string
+	var only, child, writeSizes, floorSizes string
 	fs.StringVar(&child, "child", "", "internal: run one upload (a JSON job) and report")
 	fs.Int64Var(&sizeMiB, "size", 512, "loopback file size in MiB")
 	fs.Int64Var(&wanMiB, "wan-size", 128, "WAN file size in MiB")
@@ -73,7 +80,12 @@ func parseFlags(args []string) (config, string, error) {
 	fs.Int64Var(&bwMiB, "bandwidth", 16, "WAN: per-connection upload cap in MiB/s")
 	fs.StringVar(&only, "only", "", "run only rows whose scenario/library/settings match this regexp")
 	fs.BoolVar(&c.skipWAN, "no-wan", false, "skip the WAN rows")
-	fs.BoolVar(&c.skipLocal, "no-loopback", false, "skip the loopback rows")
+	fs.BoolVar(&c.skipLocal, "no-loopback", false, "skip the plain-HTTP loopback rows")
+	fs.BoolVar(&c.skipTLS, "no-https", false, "skip the HTTPS loopback rows")
+	fs.StringVar(&writeSizes, "write-sizes", "", "comma-separated socket write sizes, each with an optional body read size "+
+		"(e.g. net/http,32K,1M,1M/256K), for extra vodupload loopback rows")
+	fs.BoolVar(&c.skipFloor, "no-floor", false, "skip the floor rows (a bare sender with no HTTP)")
+	fs.StringVar(&floorSizes, "floor-sizes", "32K,1M,1M/128K", "write sizes, each with an optional read size, of the floor rows")
 	fs.StringVar(&c.emulatorBin, "emulator", "", "a built examples/emulator binary (default: go build it)")
 	fs.StringVar(&c.profileDir, "profile", "", "write each child's CPU and heap profiles into this directory")
 	fs.StringVar(&c.tmp, "dir", "", "where to write the input file (default: a new temp dir)")
@@ -86,6 +98,12 @@ func parseFlags(args []string) (config, string, error) {
 		return c, "", fmt.Errorf("-only: %w", err)
 	}
 	c.only = re
+	if c.writeSizes, err = parseSizes(writeSizes); err != nil {
+		return c, "", fmt.Errorf("-write-sizes: %w", err)
+	}
+	if c.floorSizes, err = parseSizes(floorSizes); err != nil {
+		return c, "", fmt.Errorf("-floor-sizes: %w", err)
+	}
 	if c.runs < 1 || c.workers < 1 || c.size <= 0 || c.wanSize <= 0 || c.partSize <= 0 {
 		return c, "", errors.New("-runs, -workers, -size, -wan-size and -part must be positive")
 	}
@@ -128,11 +146,83 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// wireSizes are a write-size row's socket write and body read sizes.
+type wireSizes struct{ write, read int }
+
+// parseSizes reads a list like "net/http,32K,1M/256K": write sizes, each
+// with an optional read size after a slash (K and M are KiB and MiB).
+func parseSizes(list string) ([]wireSizes, error) {
+	var out []wireSizes
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if f == "net/http" {
+			out = append(out, wireSizes{write: netHTTPWrites})
+			continue
+		}
+		w, r, hasRead := strings.Cut(f, "/")
+		var ws wireSizes
+		var err error
+		if ws.write, err = parseSize(w); err != nil {
+			return nil, err
+		}
+		if hasRead {
+			if ws.read, err = parseSize(r); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, ws)
+	}
+	return out, nil
+}
+
+func parseSize(f string) (int, error) {
+	mult := 1
+	switch {
+	case strings.HasSuffix(f, "K"):
+		mult, f = 1<<10, strings.TrimSuffix(f, "K")
+	case strings.HasSuffix(f, "M"):
+		mult, f = 1<<20, strings.TrimSuffix(f, "M")
+	}
+	n, err := strconv.Atoi(f)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size", f)
+	}
+	return n * mult, nil
+}
+
+// label names the sizes in the settings column.
+func (ws wireSizes) label() string {
+	if ws.write == netHTTPWrites {
+		return "net/http writes"
+	}
+	l := "writes " + sizeLabel(ws.write)
+	if ws.read > 0 {
+		l += ", reads " + sizeLabel(ws.read)
+	}
+	return l
+}
+
+func sizeLabel(n int) string {
+	switch {
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}
+
 // scenario is a set of rows sharing one emulator and one input file.
 type scenario struct {
 	name   string
 	size   int64
 	faults wanFaults
+	tls    bool // the emulator serves HTTPS; children trust its certificate
+	floor  bool // a discarding peer instead of the emulator
 	rows   []row
 }
 
@@ -149,18 +239,45 @@ func (c config) scenarios() []scenario {
 	mk := func(sc, lib, settings, kind string, size, part int64, workers int) row {
 		return row{sc, lib, settings, job{Kind: kind, Size: size, PartSize: part, Workers: workers}}
 	}
-	var out []scenario
-	if !c.skipLocal {
+	loopback := func(sc string) []row {
 		s, p, w := c.size, c.partSize, c.workers
-		out = append(out, scenario{name: "loopback", size: s, rows: []row{
-			mk("loopback", "vodupload", equal, kindVodupload, s, p, w),
-			mk("loopback", "oss-uploadfile", equal, kindOSSUploadFile, s, p, w),
-			mk("loopback", "oss-v2-uploader", equal, kindOSSV2, s, p, w),
-			mk("loopback", "single-put", "one PutObject", kindSinglePut, s, 0, 0),
-			mk("loopback", "vodupload stream", equal, kindVoduploadFeed, s, p, w),
-			mk("loopback", "oss-v2-uploader stream", equal, kindOSSV2Feed, s, p, w),
-			mk("loopback", "baseline", "CreateUploadVideo only", kindBaseline, s, 0, 0),
-		}})
+		rows := []row{
+			mk(sc, "vodupload", equal, kindVodupload, s, p, w),
+			mk(sc, "oss-uploadfile", equal, kindOSSUploadFile, s, p, w),
+			mk(sc, "oss-v2-uploader", equal, kindOSSV2, s, p, w),
+			mk(sc, "single-put", "one PutObject", kindSinglePut, s, 0, 0),
+			mk(sc, "vodupload stream", equal, kindVoduploadFeed, s, p, w),
+			mk(sc, "oss-v2-uploader stream", equal, kindOSSV2Feed, s, p, w),
+			mk(sc, "baseline", "CreateUploadVideo only", kindBaseline, s, 0, 0),
+		}
+		for _, ws := range c.writeSizes {
+			r := mk(sc, "vodupload", equal+", "+ws.label(), kindVodupload, s, p, w)
+			r.job.WriteSize, r.job.ReadSize = ws.write, ws.read
+			rows = append(rows, r)
+		}
+		return rows
+	}
+	var out []scenario
+	if !c.skipFloor {
+		var rows []row
+		for _, ws := range c.floorSizes {
+			if ws.write == netHTTPWrites {
+				continue
+			}
+			for _, k := range []struct{ lib, kind string }{{"bare sender", kindFloorBare}, {"wire sender", kindFloorWire},
+				{"bare sender TLS", kindFloorBareTLS}, {"wire sender TLS", kindFloorWireTLS}} {
+				r := mk("floor", k.lib, fmt.Sprintf("%s, %d connections", ws.label(), c.workers), k.kind, c.size, 0, c.workers)
+				r.job.WriteSize, r.job.ReadSize = ws.write, ws.read
+				rows = append(rows, r)
+			}
+		}
+		out = append(out, scenario{name: "floor", size: c.size, floor: true, rows: rows})
+	}
+	if !c.skipLocal {
+		out = append(out, scenario{name: "loopback", size: c.size, rows: loopback("loopback")})
+	}
+	if !c.skipTLS {
+		out = append(out, scenario{name: "https", size: c.size, tls: true, rows: loopback("https")})
 	}
 	if !c.skipWAN {
 		s, p, w := c.wanSize, c.partSize, c.workers
@@ -196,11 +313,22 @@ func (sc scenario) run(ctx context.Context, c config, bin, self string) ([]resul
 		return nil, err
 	}
 	defer os.Remove(path)
-	emu, err := startEmulator(bin, sc.faults)
-	if err != nil {
-		return nil, err
+	var env []string
+	if sc.floor {
+		peer, err := startFloorPeer(c.tmp)
+		if err != nil {
+			return nil, fmt.Errorf("floor peer: %w", err)
+		}
+		defer peer.stop()
+		env = append(os.Environ(), peer.env()...)
+	} else {
+		emu, err := startEmulator(bin, sc.faults, sc.tls, c.tmp)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = emu.stop() }()
+		env = emu.env()
 	}
-	defer func() { _ = emu.stop() }()
 	results := make([]result, len(sc.rows))
 	for i, r := range sc.rows {
 		results[i].row = r
@@ -212,7 +340,7 @@ func (sc scenario) run(ctx context.Context, c config, bin, self string) ([]resul
 				r.job.Profile = filepath.Join(c.profileDir, fmt.Sprintf("%s-%d", profileName(r.id()), n))
 			}
 			fmt.Fprintf(os.Stderr, "run %d/%d %s\n", n, c.runs, r.id())
-			m, err := runOne(ctx, self, emu, r.job)
+			m, err := runOne(ctx, self, env, r.job)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", r.id(), err)
 			}
@@ -232,13 +360,13 @@ func profileName(id string) string {
 	}, id)
 }
 
-// runOne runs one child and measures it.
-func runOne(ctx context.Context, self string, emu *emulatorProc, j job) (measurement, error) {
+// runOne runs one child with env and measures it.
+func runOne(ctx context.Context, self string, env []string, j job) (measurement, error) {
 	raw, err := json.Marshal(j)
 	if err != nil {
 		return measurement{}, err
 	}
-	out, ru, err := runMeasured(ctx, self, []string{"-child", string(raw)}, emu.env())
+	out, ru, err := runMeasured(ctx, self, []string{"-child", string(raw)}, env)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -247,6 +375,9 @@ func runOne(ctx context.Context, self string, emu *emulatorProc, j job) (measure
 		return measurement{}, fmt.Errorf("decode child report %q: %w", out, err)
 	}
 	m := measurement{seconds: rep.Seconds, bytes: j.Size, cpu: ru.cpu, sys: ru.sys, maxRSS: ru.maxRSS}
+	if rep.PeakRSS > 0 {
+		m.maxRSS = rep.PeakRSS // the child's own; see peakRSS
+	}
 	fmt.Fprintf(os.Stderr, "  %.0f MB/s, %.3f CPU-s/GiB (%.0f%% system), %.1f MiB RSS (Go: heap %.1f, stacks %.1f, all %.1f MiB; %d GCs)\n",
 		m.mbps(), m.cpuPerGiB(), 100*m.sys.Seconds()/m.cpu.Seconds(), float64(m.maxRSS)/mib,
 		rep.HeapSysMiB, rep.StackSysMiB, rep.SysMiB, rep.NumGC)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,32 @@ func TestChildRunsEveryKind(t *testing.T) {
 	assert.EqualValues(t, len(kinds), c.Requests["CreateUploadVideo"])
 }
 
+// TestFloorKindsSendTheFile runs each floor sender against the parent's
+// discarding peer and checks every byte of the file arrived.
+func TestFloorKindsSendTheFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	peer, err := startFloorPeer(dir)
+	require.NoError(t, err)
+	env := map[string]string{}
+	for _, kv := range peer.env() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	const size = 3*mib + 5
+	path := filepath.Join(dir, "in.mp4")
+	require.NoError(t, benchkit.WriteFile(path, size, 1))
+	kinds := []string{kindFloorBare, kindFloorWire, kindFloorBareTLS, kindFloorWireTLS}
+	for _, kind := range kinds {
+		raw, err := json.Marshal(job{Kind: kind, File: path, Size: size, Workers: 3, WriteSize: 256 << 10, ReadSize: 64 << 10})
+		require.NoError(t, err)
+		var out bytes.Buffer
+		require.NoError(t, runChild(context.Background(), string(raw), func(k string) string { return env[k] }, &out), kind)
+	}
+	peer.stop() // waits for every connection to be drained
+	assert.EqualValues(t, int64(len(kinds))*size, peer.received.Load())
+}
+
 func TestChildRefusesMissingEnvironment(t *testing.T) {
 	t.Parallel()
 	err := runChild(context.Background(), `{"kind":"vodupload"}`, func(string) string { return "" }, &bytes.Buffer{})
@@ -77,7 +104,39 @@ func TestReportTableAndRatios(t *testing.T) {
 	wantRow := fmt.Sprintf("| loopback | vodupload | 8 MiB × 4 | 1024 MiB | %.0f (%.0f–%.0f) | 0.300 (0.200–0.400) | 16.0 (16.0) |",
 		mbps/1.5, mbps/2, mbps)
 	assert.Contains(t, text, wantRow, text)
-	assert.Contains(t, text, "| loopback | oss-uploadfile | 8 MiB × 4 | 1.33× | 0.40× | 0.36× | 1.00× |", text)
+	// Ratios per pair of runs: MB/s 2, 1, 2.67; CPU 0.4, 0.53, 0.22; net of
+	// the baseline's 0.05 s 0.36, 0.5, 0.18.
+	assert.Contains(t, text, "| loopback | oss-uploadfile | 8 MiB × 4 | 2.00× (1.00–2.67) | 0.40× (0.22–0.53) | "+
+		"0.36× (0.18–0.50) | 1.00× (1.00–1.00) |", text)
+
+	// A write-size row is reported but never taken for vodupload's side.
+	sweep := row{"loopback", "vodupload", "8 MiB × 4, writes 32 KiB", job{Kind: kindVodupload, Size: gib, WriteSize: 32 << 10}}
+	out.Reset()
+	printReport(&out, c, machineNow(), append(results, result{sweep, []measurement{gibRun(9, 9), gibRun(9, 9), gibRun(9, 9)}}))
+	assert.Contains(t, out.String(), "| loopback | oss-uploadfile | 8 MiB × 4 | 2.00× (1.00–2.67) |", out.String())
+}
+
+func TestWriteSizeRows(t *testing.T) {
+	t.Parallel()
+	c, _, err := parseFlags([]string{"-write-sizes", "net/http, 32K,1M,3000,1M/128K", "-no-wan", "-no-https", "-no-floor", "-only", "writes"})
+	require.NoError(t, err)
+	assert.Equal(t, []wireSizes{{write: netHTTPWrites}, {write: 32 << 10}, {write: 1 << 20}, {write: 3000},
+		{write: 1 << 20, read: 128 << 10}}, c.writeSizes)
+	sc := c.scenarios()
+	require.Len(t, sc, 1)
+	var got []string
+	for _, r := range sc[0].rows {
+		got = append(got, r.id())
+		assert.Equal(t, kindVodupload, r.job.Kind)
+	}
+	assert.Equal(t, []string{"loopback/vodupload/8 MiB × 4, net/http writes", "loopback/vodupload/8 MiB × 4, writes 32 KiB",
+		"loopback/vodupload/8 MiB × 4, writes 1 MiB", "loopback/vodupload/8 MiB × 4, writes 3000 B",
+		"loopback/vodupload/8 MiB × 4, writes 1 MiB, reads 128 KiB"}, got)
+	assert.Equal(t, 128<<10, sc[0].rows[4].job.ReadSize)
+	for _, bad := range []string{"0", "-5K", "1G", "x", "1M/", "1M/x"} {
+		_, _, err := parseFlags([]string{"-write-sizes", bad})
+		assert.Error(t, err, bad)
+	}
 }
 
 func TestParseFlagsRejectsNonsense(t *testing.T) {

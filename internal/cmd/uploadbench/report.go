@@ -120,19 +120,22 @@ func printReport(w io.Writer, c config, m machine, results []result) {
 	printRatios(w, results)
 }
 
-// printRatios compares vodupload's medians with each rival row of the same
-// scenario: streams with streams, files with files. The net CPU ratio
-// first takes the baseline child's CPU-seconds (process start and one VOD
-// call, the same in every row) out of both sides.
+// printRatios compares vodupload's runs with each rival row of the same
+// scenario (streams with streams, files with files) at its default write
+// size. Runs are paired: run n of both rows ran next to each other, so a
+// ratio per pair cancels most of the load a shared machine adds; the
+// table gives the median of the pairs' ratios and their range. The net
+// CPU ratio first takes the baseline child's median CPU-seconds (process
+// start and one VOD call, the same in every row) out of both sides.
 func printRatios(w io.Writer, results []result) {
 	ours := map[string]result{}
-	var base float64 // CPU-seconds of the baseline child; 0 if it did not run
+	base := map[string]float64{} // per scenario: CPU-seconds of the baseline child
 	for _, r := range results {
 		switch {
 		case len(r.runs) == 0:
 		case r.row.job.Kind == kindBaseline:
-			base = stats(r.runs, func(m measurement) float64 { return m.cpu.Seconds() }).median
-		case strings.HasPrefix(r.row.library, "vodupload"):
+			base[r.row.scenario] = stats(r.runs, func(m measurement) float64 { return m.cpu.Seconds() }).median
+		case strings.HasPrefix(r.row.library, "vodupload") && r.row.job.WriteSize == 0:
 			ours[r.row.scenario+streamSuffix(r.row.library)] = r
 		}
 	}
@@ -147,15 +150,28 @@ func printRatios(w io.Writer, results []result) {
 			fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 			header = true
 		}
-		med := func(rs []measurement, f func(measurement) float64) float64 { return stats(rs, f).median }
-		rss := func(m measurement) float64 { return float64(m.maxRSS) }
-		cpu := func(m measurement) float64 { return m.cpu.Seconds() }
-		fmt.Fprintf(w, "| %s | %s | %s | %.2f× | %.2f× | %.2f× | %.2f× |\n", r.row.scenario, r.row.library, r.row.settings,
-			med(o.runs, measurement.mbps)/med(r.runs, measurement.mbps),
-			med(o.runs, measurement.cpuPerGiB)/med(r.runs, measurement.cpuPerGiB),
-			(med(o.runs, cpu)-base)/(med(r.runs, cpu)-base),
-			med(o.runs, rss)/med(r.runs, rss))
+		b := base[r.row.scenario]
+		ratio := func(f func(measurement) float64) string {
+			s := pairedRatio(o.runs, r.runs, f)
+			return fmt.Sprintf("%.2f× (%.2f–%.2f)", s.median, s.min, s.max)
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", r.row.scenario, r.row.library, r.row.settings,
+			ratio(measurement.mbps), ratio(measurement.cpuPerGiB),
+			ratio(func(m measurement) float64 { return m.cpu.Seconds() - b }),
+			ratio(func(m measurement) float64 { return float64(m.maxRSS) }))
 	}
+}
+
+// pairedRatio is f(ours)/f(theirs) for every pair of runs with the same
+// index.
+func pairedRatio(ours, theirs []measurement, f func(measurement) float64) summary {
+	n := min(len(ours), len(theirs))
+	pairs := make([]measurement, n)
+	for i := range n {
+		// A measurement carrying the ratio, so stats can summarise it.
+		pairs[i] = measurement{seconds: f(ours[i]) / f(theirs[i])}
+	}
+	return stats(pairs, func(m measurement) float64 { return m.seconds })
 }
 
 func streamSuffix(library string) string {
