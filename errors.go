@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/checkpoint"
@@ -187,10 +188,21 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
 func invalid(field, rule, value string) *ValidationError {
-	if len(value) > 64 {
-		value = value[:61] + "..."
+	return &ValidationError{Field: field, Rule: rule, Value: shorten(value, 64)}
+}
+
+// shorten cuts s to at most limit bytes, "..." included, at a character
+// boundary: a value cut inside a UTF-8 sequence would print as an escaped
+// byte instead of text.
+func shorten(s string, limit int) string {
+	if len(s) <= limit {
+		return s
 	}
-	return &ValidationError{Field: field, Rule: rule, Value: value}
+	cut := limit - len("...")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // UploadError is returned when an upload fails after VOD created its media

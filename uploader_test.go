@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -277,4 +278,18 @@ func TestStreamOfUnknownSize(t *testing.T) {
 		require.NoError(t, err, "size %d", n)
 		requireStored(t, srv, &res.Result, data)
 	}
+}
+
+// TestMissingFileNamesThePathOnce: the error of a missing file reads like
+// the shell's, with the path the caller gave, once.
+func TestMissingFileNamesThePathOnce(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	_, err := u.UploadVideo(t.Context(), FileSource("no-such-movie.mp4"), VideoMeta{Title: "t"})
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.EqualError(t, err, "UploadVideo: open no-such-movie.mp4: no such file or directory")
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "no-such-movie.mp4", pe.Path)
 }
