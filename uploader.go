@@ -13,6 +13,7 @@ import (
 
 	"github.com/vodupload/vodupload/internal/hls"
 	"github.com/vodupload/vodupload/internal/ossclient"
+	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/progress"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
@@ -192,6 +193,9 @@ func (u *Uploader) upload(ctx context.Context, op string, opts []UploadOption,
 		return nil, Result{}, opError(op, err)
 	}
 	defer p.Close()
+	if err := o.fits(p); err != nil {
+		return nil, Result{}, opError(op, err)
+	}
 	for attempt := 1; ; attempt++ {
 		reg, err := k.register(ctx, o, p)
 		if err != nil {
@@ -219,6 +223,19 @@ func (u *Uploader) upload(ctx context.Context, op string, opts []UploadOption,
 			"op", op, "abandoned_media_id", reg.MediaID, "attempt", attempt)
 		discardRegistration(ctx, o.Logger, op, reg.MediaID, k.discard)
 	}
+}
+
+// fits refuses a payload whose size, known before any network call, no
+// part size can fit into MaxParts parts, so VOD never creates a record
+// for an upload that cannot succeed. A plan's objects are sized one by one.
+func (o UploadOptions) fits(p *payload) error {
+	if p.plan != nil || p.Size <= o.MultipartThreshold {
+		return nil
+	}
+	if _, err := partio.PartSize(p.Size, o.PartSize); err != nil {
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
+	return nil
 }
 
 // registersAgain decides whether a failed attempt is worth a new
