@@ -116,6 +116,9 @@ func (t *transfer) resumeOrInitiate(ctx context.Context, src *source.Opened, par
 		switch {
 		case err == nil:
 			res.UploadID, res.Resumed = t.resume.uploadID, len(done)
+			for _, p := range done {
+				res.ResumedBytes += p.Size
+			}
 			t.log.Info("resuming multipart upload", "key", t.key, "upload_id", res.UploadID,
 				"parts_done", len(done), "parts_total", partio.Count(src.Size, partSize))
 			return done, nil

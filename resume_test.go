@@ -96,6 +96,13 @@ func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
 // cancels it after some parts, leaving the checkpoint behind.
 func interrupted(t *testing.T, srv *emulator.Server, path, dir string) {
 	t.Helper()
+	interruptedAfter(t, srv, path, dir, 6)
+}
+
+// interruptedAfter is interrupted, cancelled once parts part requests
+// have started.
+func interruptedAfter(t *testing.T, srv *emulator.Server, path, dir string, parts int64) {
+	t.Helper()
 	srv.SetFaults(emulator.Faults{BandwidthBPS: 1 << 20})
 	defer srv.SetFaults(emulator.Faults{})
 	u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithCheckpointDir(dir))
@@ -103,7 +110,7 @@ func interrupted(t *testing.T, srv *emulator.Server, path, dir string) {
 	defer cancel()
 	start := srv.Counters().Requests["UploadPart"]
 	go func() {
-		for srv.Counters().Requests["UploadPart"] < start+6 {
+		for srv.Counters().Requests["UploadPart"] < start+parts {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel()
@@ -281,4 +288,47 @@ func TestConcurrentResumeOfOneCheckpointIsRefused(t *testing.T) {
 	cancel()
 	<-first
 	assert.EqualValues(t, 1, srv.Counters().Requests["CreateUploadVideo"], "the refused upload created nothing")
+}
+
+// TestResumedUploadReportsThisRunsRate: the rate of a resumed upload is
+// what this run sends, not the bytes taken over from the checkpoint
+// divided by this run's time. Under a bandwidth limit it stays near the
+// limit; Progress.Resumed and Result.ResumedBytes say what was taken over.
+func TestResumedUploadReportsThisRunsRate(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	path, data := writeFile(t, "resumed.mp4", 4*mib)
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	interruptedAfter(t, srv, path, dir, 12)
+
+	const limit = 1 << 20
+	var reports []Progress // the callback runs from one goroutine at a time
+	u := newUploader(t, srv, WithBandwidthLimit(limit), WithPartSize(256<<10), WithMultipartThreshold(256<<10),
+		WithCheckpointDir(dir), WithProgressInterval(50*time.Millisecond),
+		WithProgress(func(p Progress) { reports = append(reports, p) }))
+	res, err := u.UploadVideo(t.Context(), FileSource(path), VideoMeta{Title: "resumable"})
+	require.NoError(t, err)
+	requireStored(t, srv, &res.Result, data)
+
+	require.NotEmpty(t, reports)
+	final := reports[len(reports)-1]
+	require.True(t, final.Final)
+	require.GreaterOrEqual(t, final.Resumed, int64(mib), "enough was taken over for an inflated rate to show")
+	assert.Equal(t, res.ResumedBytes, final.Resumed)
+	assert.EqualValues(t, int64(res.ResumedParts)*(256<<10), res.ResumedBytes)
+	assert.EqualValues(t, len(data), final.Done, "Done counts every acknowledged byte, resumed ones too")
+	for _, p := range reports {
+		assert.GreaterOrEqual(t, p.Done, p.Resumed)
+	}
+	// Generous bounds: the limiter lets a burst through, machines are noisy.
+	sent := float64(res.Bytes - res.ResumedBytes)
+	t.Logf("resumed %d bytes, sent %.0f in %s; final rate %.0f B/s, limit %d", res.ResumedBytes, sent, res.Duration, final.Rate, limit)
+	assert.Less(t, final.Rate, 1.5*limit, "the final rate counts only this run's bytes")
+	assert.Greater(t, final.Rate, 0.25*limit)
+	assert.Less(t, sent/res.Duration.Seconds(), 1.5*limit)
+	for _, p := range reports[:len(reports)-1] {
+		if p.Elapsed > 500*time.Millisecond {
+			assert.Less(t, p.Rate, 2.0*limit, "a running report at %s", p.Elapsed)
+		}
+	}
 }

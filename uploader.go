@@ -102,8 +102,10 @@ type Result struct {
 	CRC64     uint64 // CRC64-ECMA of the object, verified against OSS
 	Parts     int    // 1 for a single PutObject
 	// ResumedParts were uploaded by an earlier, interrupted run and taken
-	// over from the checkpoint.
+	// over from the checkpoint; ResumedBytes is their size, part of Bytes.
+	// Bytes-ResumedBytes is what this run sent.
 	ResumedParts int
+	ResumedBytes int64
 	Retries      int // requests repeated after transient errors
 	Refreshes    int // upload credentials renewed
 	Duration     time.Duration
@@ -331,7 +333,7 @@ func (r uploaded) result(created *vodapi.Upload, start time.Time) Result {
 	return Result{
 		MediaID: created.MediaID, RequestID: created.RequestID,
 		Bucket: created.Address.Bucket, ObjectKey: created.Address.FileName,
-		Bytes: r.Bytes, CRC64: r.CRC64, Parts: r.Parts, ResumedParts: r.Resumed,
+		Bytes: r.Bytes, CRC64: r.CRC64, Parts: r.Parts, ResumedParts: r.Resumed, ResumedBytes: r.ResumedBytes,
 		Retries: r.retries, Refreshes: r.refreshes, Duration: time.Since(start),
 	}
 }
