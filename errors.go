@@ -223,7 +223,15 @@ type UploadError struct {
 	// behind). AbortErr is set when aborting failed.
 	Aborted  bool
 	AbortErr error
-	Err      error
+	// Deleted is true when the media record VOD created was deleted
+	// (DeleteVideo, DeleteImage, DeleteAttachedMedia) because the upload
+	// cannot be resumed: MediaID then names a record that no longer
+	// exists. DeleteErr is set when deleting failed and the record stays
+	// in the library without a file. WithKeepFailedMedia turns the delete
+	// off; a resumable failure and a ticket upload never delete.
+	Deleted   bool
+	DeleteErr error
+	Err       error
 }
 
 func (e *UploadError) Error() string {
@@ -240,21 +248,32 @@ func (e *UploadError) Error() string {
 		b.WriteString(")")
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
-	switch {
-	case e.Resumable:
+	if e.Resumable {
 		b.WriteString("; resumable: run the same upload again with the same checkpoint store")
-	case e.AbortErr != nil:
+		return b.String()
+	}
+	if e.AbortErr != nil {
 		fmt.Fprintf(&b, "; abort also failed, unfinished parts remain until VOD removes them after 7 days: %v", e.AbortErr)
+	}
+	switch {
+	case e.Deleted:
+		b.WriteString("; media record deleted")
+	case e.DeleteErr != nil:
+		fmt.Fprintf(&b, "; deleting the media record also failed, it stays in the library without a file: %v", e.DeleteErr)
 	}
 	return b.String()
 }
 
-// Unwrap returns the cause and, if aborting failed, that error too.
+// Unwrap returns the cause and, if aborting or deleting failed, those
+// errors too.
 func (e *UploadError) Unwrap() []error {
-	if e.AbortErr != nil {
-		return []error{e.Err, e.AbortErr}
+	errs := []error{e.Err}
+	for _, err := range []error{e.AbortErr, e.DeleteErr} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return []error{e.Err}
+	return errs
 }
 
 // CredentialError says the AccessKey that signs VOD calls is missing or

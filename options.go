@@ -140,6 +140,11 @@ type UploadOptions struct {
 	// CheckpointDir is a shortcut for Checkpoints: a directory store
 	// (created 0700, files 0600), opened when the options are applied.
 	CheckpointDir string
+	// KeepFailedMedia keeps the media record of an upload that failed and
+	// cannot be resumed, and of a registration given up for a new one.
+	// Default false: such records are deleted, so the media library holds
+	// no record without a file (UploadError.Deleted says so).
+	KeepFailedMedia bool
 
 	// Progress, when set, is called every ProgressInterval and once at the
 	// end, always from one goroutine at a time.
@@ -263,6 +268,10 @@ func WithCheckpoints(store CheckpointStore) UploadOption {
 func WithCheckpointDir(dir string) UploadOption {
 	return func(o *UploadOptions) { o.CheckpointDir = dir }
 }
+
+// WithKeepFailedMedia keeps the media record of a failed upload instead of
+// deleting it, e.g. when the AccessKey may not delete media.
+func WithKeepFailedMedia() UploadOption { return func(o *UploadOptions) { o.KeepFailedMedia = true } }
 
 // WithProgress sets the progress callback.
 func WithProgress(fn func(Progress)) UploadOption { return func(o *UploadOptions) { o.Progress = fn } }
