@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vodupload/vodupload/internal/checkpoint"
@@ -67,6 +68,10 @@ type Options struct {
 	// Endpoint overrides the VOD API endpoint, e.g. an emulator's URL.
 	// Default: the official endpoint of Region.
 	Endpoint string
+	// CallTimeout bounds each attempt of a VOD API call (CreateUpload…,
+	// RefreshUploadVideo, ...) when the context has no earlier deadline.
+	// Default DefaultCallTimeout.
+	CallTimeout time.Duration
 	// HTTPClient sends OSS requests; one client is shared by all uploads
 	// so connections are reused. Default: a transport tuned for uploads.
 	// When its Transport is an *http.Transport with a TLSClientConfig, VOD
@@ -203,6 +208,9 @@ func WithCredentials(p CredentialsProvider) ClientOption {
 // WithRegion sets the VOD API region.
 func WithRegion(region string) ClientOption { return func(o *Options) { o.Region = region } }
 
+// WithCallTimeout bounds each attempt of a VOD API call.
+func WithCallTimeout(d time.Duration) ClientOption { return func(o *Options) { o.CallTimeout = d } }
+
 // WithEndpoint points the VOD API client somewhere else, e.g. an emulator.
 func WithEndpoint(url string) ClientOption { return func(o *Options) { o.Endpoint = url } }
 
@@ -292,6 +300,9 @@ func (o Options) withDefaults() Options {
 	if o.Credentials == nil {
 		o.Credentials = DefaultCredentials()
 	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = defaultHTTPClient()
 	}
@@ -302,6 +313,10 @@ func (o Options) withDefaults() Options {
 // validate checks options after defaults are applied.
 func (o Options) validate() error {
 	switch {
+	case !validRegion(o.Region):
+		return invalid("Region", "a region ID such as cn-shanghai or ap-southeast-1", o.Region)
+	case o.CallTimeout < 0:
+		return invalid("CallTimeout", "not negative", o.CallTimeout.String())
 	case o.MaxInFlightParts < 0:
 		return invalid("MaxInFlightParts", "not negative", intString(o.MaxInFlightParts))
 	case o.BandwidthLimit < 0:
@@ -366,8 +381,34 @@ func (o UploadOptions) validate() error {
 		return invalid("TrafficLimit", "between 819200 and 838860800 bits per second", intString(int(o.TrafficLimit)))
 	case o.ProgressInterval < 0:
 		return invalid("ProgressInterval", "not negative", o.ProgressInterval.String())
+	case o.ECSRegion != "" && !validRegion(o.ECSRegion):
+		return invalid("ECSRegion", "a region ID such as cn-shanghai or ap-southeast-1", o.ECSRegion)
 	}
 	return nil
+}
+
+// validRegion reports whether s reads as an Alibaba Cloud region ID
+// (cn-shanghai, ap-southeast-1, cn-shanghai-finance-1): lower-case words
+// of letters and digits joined by single hyphens, the first a two- or
+// three-letter area (cn, ap, eu, us, me, rus, ...). Only the syntax is
+// checked: VOD adds regions, and a list here would refuse them.
+func validRegion(s string) bool {
+	words := strings.Split(s, "-")
+	if len(words) < 2 || len(words[0]) < 2 || len(words[0]) > 3 {
+		return false
+	}
+	for i, w := range words {
+		if w == "" {
+			return false
+		}
+		for _, c := range w {
+			letter, digit := c >= 'a' && c <= 'z', c >= '0' && c <= '9'
+			if !letter && !(digit && i > 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // openCheckpoints turns CheckpointDir into a store.

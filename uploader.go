@@ -63,7 +63,7 @@ func New(opts ...Option) (*Uploader, error) {
 	}
 	vod, err := vodapi.New(vodapi.Config{
 		Region: o.Region, Endpoint: o.Endpoint, Credentials: o.Credentials,
-		Timeout: DefaultCallTimeout, UserAgent: userAgent,
+		Timeout: o.CallTimeout, UserAgent: userAgent,
 		TLSClientConfig: httpClientTLS(o.HTTPClient),
 	})
 	if err != nil {
