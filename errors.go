@@ -11,6 +11,7 @@ import (
 	"github.com/vodupload/vodupload/internal/checkpoint"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
+	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
 // Every error a public method returns starts with the method's name
@@ -110,6 +111,13 @@ func sentinels() []sentinel {
 func public(err error) error {
 	if err == nil {
 		return nil
+	}
+	// A provider that yielded no credential reads as what to set; its
+	// complaint (for the default chain, every provider's) stays in the
+	// chain.
+	var nce *vodapi.NoCredentialError
+	if errors.As(err, &nce) {
+		return &CredentialError{Provider: nce.Provider, Err: err}
 	}
 	var also []error
 	walk(err, func(e error) {
