@@ -185,6 +185,8 @@ func TestBadInputFailsBeforeAnyNetworkCall(t *testing.T) {
 		{"too many tags", FileSource(good), VideoMeta{Title: "t", Tags: strings.Split("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", ",")}, ErrValidation},
 		{"long description", FileSource(good), VideoMeta{Title: "t", Description: strings.Repeat("d", 1025)}, ErrValidation},
 		{"stream without a name", ReaderSource(strings.NewReader("abc"), 3, ""), VideoMeta{Title: "t"}, ErrValidation},
+		{"unknown callback type", FileSource(good), VideoMeta{Title: "t", UserData: &UserData{
+			MessageCallback: &MessageCallback{CallbackURL: "https://example.com/cb", CallbackType: "smtp"}}}, ErrValidation},
 	}
 	for _, tt := range tests {
 		_, err := u.UploadVideo(context.Background(), tt.src, tt.meta)
