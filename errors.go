@@ -9,6 +9,8 @@ import (
 
 	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/checkpoint"
+	"github.com/vodupload/vodupload/internal/hls"
+	"github.com/vodupload/vodupload/internal/m3u8"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
 	"github.com/vodupload/vodupload/internal/vodapi"
@@ -86,6 +88,15 @@ var (
 	// ErrCheckpointLocked: another upload (in this or another process) is
 	// resuming the same checkpoint right now.
 	ErrCheckpointLocked = errors.New("checkpoint locked by another upload")
+	// ErrInvalidPlaylist: UploadM3U8's index cannot be uploaded as it is
+	// (not an HLS playlist, a malformed tag, a segment URI outside the
+	// index's directory, a segment missing or empty); found before VOD
+	// is called.
+	ErrInvalidPlaylist = errors.New("invalid HLS playlist")
+	// ErrMasterPlaylist: UploadM3U8's index is a master playlist, listing
+	// variants rather than segments; upload each variant as its own video.
+	// It matches ErrInvalidPlaylist too.
+	ErrMasterPlaylist = errors.New("master playlist")
 )
 
 // sentinel pairs an internal package's error with the exported one it
@@ -95,12 +106,19 @@ type sentinel struct{ internal, public error }
 // sentinels are the internal errors a caller may see, each answered by the
 // exported sentinel errors.Is matches.
 func sentinels() []sentinel {
-	return []sentinel{
+	all := []sentinel{
 		{source.ErrEmpty, ErrEmptySource},
 		{source.ErrNotRegular, ErrNotRegularFile},
 		{uploadauth.ErrNoRefresh, ErrCredentialExpired},
 		{checkpoint.ErrLocked, ErrCheckpointLocked},
+		{m3u8.ErrMasterPlaylist, ErrMasterPlaylist},
 	}
+	for _, e := range []error{m3u8.ErrMasterPlaylist, m3u8.ErrMissingHeader, m3u8.ErrNoSegments, m3u8.ErrTooLarge,
+		m3u8.ErrInvalidUTF8, m3u8.ErrSyntax, m3u8.ErrUnsafeURI, m3u8.ErrUnsupportedURI, m3u8.ErrNameCollision,
+		m3u8.ErrInvalidName, hls.ErrMissingSegment} {
+		all = append(all, sentinel{e, ErrInvalidPlaylist})
+	}
+	return all
 }
 
 // public turns what the internal packages returned into what a caller
