@@ -1,0 +1,198 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"hash/crc64"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/vodupload/vodupload/internal/emulator"
+)
+
+// nodeDir holds the JS suite, its package.json and package-lock.json.
+const nodeDir = "testdata/node"
+
+// installCommand is the one command that installs the suite's pinned
+// dependencies, from the repository root.
+const installCommand = "npm ci --prefix internal/emulator/conformance/testdata/node"
+
+// requiredEnv makes a missing node a failure instead of a skip; CI sets it.
+const requiredEnv = "VODUPLOAD_CONFORMANCE"
+
+// pinned are the exact client versions the suite is written against.
+var pinned = map[string]string{"ali-oss": "6.23.0", "@alicloud/pop-core": "1.8.0"}
+
+// nodeStep is one JS step and what the Go side asserts after it ran.
+type nodeStep struct {
+	name  string
+	input int           // bytes of random input the step uploads
+	ttl   time.Duration // emulator STS lifetime; 0 means the default
+	check func(t *testing.T, run stepRun)
+}
+
+// stepRun is what a check sees: the emulator the step ran against, the
+// bytes it was given and its JSON result.
+type stepRun struct {
+	srv    *emulator.Server
+	input  []byte
+	result json.RawMessage
+}
+
+// TestNodeClients runs every step of the Node.js suite against its own
+// emulator, each in its own node process.
+func TestNodeClients(t *testing.T) {
+	t.Parallel()
+	node := nodeBinary(t)
+	steps := slices.Concat(vodSteps())
+	for _, step := range steps {
+		t.Run(step.name, func(t *testing.T) {
+			t.Parallel()
+			srv, err := emulator.New(emulator.Options{STSTTL: step.ttl})
+			require.NoError(t, err)
+			t.Cleanup(srv.Close)
+			input := randomInput(step.name, step.input)
+			result := runNode(t, node, srv, step, input)
+			step.check(t, stepRun{srv: srv, input: input, result: result})
+		})
+	}
+}
+
+// nodeBinary finds node and checks the pinned dependencies are installed.
+// Only a machine without node at all skips, and not in CI.
+func nodeBinary(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv(requiredEnv) != "" {
+			t.Fatalf("node not found in PATH and %s is set: the Node.js conformance suite must run", requiredEnv)
+		}
+		t.Skip("node not found in PATH: skipping the Node.js conformance suite (needs Node.js 20 or later)")
+	}
+	out, err := exec.Command(node, "--version").Output()
+	require.NoError(t, err, "node --version")
+	major, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(string(out)), "v"), ".")
+	if n, err := strconv.Atoi(major); err != nil || n < 20 {
+		t.Fatalf("the Node.js conformance suite needs Node.js 20 or later, %s is %s", node, out)
+	}
+	for pkg, want := range pinned {
+		b, err := os.ReadFile(filepath.Join(nodeDir, "node_modules", pkg, "package.json"))
+		var meta struct{ Version string }
+		if err == nil {
+			err = json.Unmarshal(b, &meta)
+		}
+		if err != nil || meta.Version != want {
+			t.Fatalf("%s %s is not installed for the Node.js conformance suite (found %q); from the repository root run:\n\t%s",
+				pkg, want, meta.Version, installCommand)
+		}
+	}
+	return node
+}
+
+// runNode runs one step and returns its result; a step that threw fails
+// the test with the client's error and node's stderr.
+func runNode(t *testing.T, node string, srv *emulator.Server, step nodeStep, input []byte) json.RawMessage {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "input.bin")
+	require.NoError(t, os.WriteFile(path, input, 0o600))
+	ttl := step.ttl
+	if ttl == 0 {
+		ttl = emulator.DefaultSTSTTL
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "run.js", step.name, path)
+	cmd.Dir = nodeDir
+	cmd.Env = append(os.Environ(),
+		"VOD_ENDPOINT="+srv.URL,
+		"VOD_ACCESS_KEY_ID="+srv.AccessKeyID,
+		"VOD_ACCESS_KEY_SECRET="+srv.AccessKeySecret,
+		"EMULATOR_STS_TTL_MS="+strconv.FormatInt(ttl.Milliseconds(), 10),
+		"NO_PROXY=*",
+	)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	t.Logf("node run.js %s: %v", step.name, time.Since(start).Round(time.Millisecond))
+
+	var out struct {
+		Result json.RawMessage `json:"result"`
+		Error  json.RawMessage `json:"error"`
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	decodeErr := json.Unmarshal([]byte(lines[len(lines)-1]), &out)
+	if runErr != nil || decodeErr != nil || out.Error != nil || out.Result == nil {
+		t.Fatalf("node run.js %s: %v\nerror: %s\nstdout:\n%s\nstderr:\n%s",
+			step.name, runErr, out.Error, stdout.String(), stderr.String())
+	}
+	return out.Result
+}
+
+// decode unmarshals a step's result into its own shape.
+func decode[T any](t *testing.T, raw json.RawMessage) T {
+	t.Helper()
+	var v T
+	require.NoError(t, json.Unmarshal(raw, &v), "step result %s", raw)
+	return v
+}
+
+// randomInput is reproducible per step, so a failure can be replayed.
+func randomInput(name string, n int) []byte {
+	var seed uint64
+	for _, c := range name {
+		seed = seed*31 + uint64(c)
+	}
+	r := rand.New(rand.NewPCG(seed, uint64(n)))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// requireStored asserts the emulator holds exactly input at bucket/key.
+func requireStored(t *testing.T, srv *emulator.Server, bucket, key string, input []byte) {
+	t.Helper()
+	got, err := srv.Object(bucket, key)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(input, got), "stored %s/%s: %d bytes, sent %d, contents differ", bucket, key, len(got), len(input))
+	size, crc, err := srv.ObjectInfo(bucket, key)
+	require.NoError(t, err)
+	require.Equal(t, int64(len(input)), size)
+	require.Equal(t, crc64.Checksum(input, crc64.MakeTable(crc64.ECMA)), crc)
+}
+
+// failure is how the JS side reports an error a client received.
+type failure struct {
+	Name      string `json:"name"`
+	Code      string `json:"code"`
+	Status    int    `json:"status"`
+	Message   string `json:"message"`
+	RequestID string `json:"requestId"`
+	HostID    string `json:"hostId"`
+}
+
+// requireOSSError asserts an OSS error answer as ali-oss parsed it.
+func requireOSSError(t *testing.T, f failure, status int, code string) {
+	t.Helper()
+	require.Equal(t, code, f.Code, "%+v", f)
+	require.Equal(t, status, f.Status, "%+v", f)
+	require.NotEmpty(t, f.RequestID, "RequestId in the error XML: %+v", f)
+}
+
+func crcString(b []byte) string {
+	return fmt.Sprint(crc64.Checksum(b, crc64.MakeTable(crc64.ECMA)))
+}

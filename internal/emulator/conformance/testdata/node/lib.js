@@ -1,0 +1,80 @@
+'use strict';
+// What every step shares: the VOD client, the decoding of upload addresses
+// and credentials, and an OSS client built the way a VOD user builds one.
+// Clients are left at their defaults; only what VOD hands out is passed.
+
+const RPCClient = require('@alicloud/pop-core');
+const OSS = require('ali-oss');
+
+function env(name) {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+}
+
+// vodClient signs RPC calls with the root AccessKey, as an AppServer does,
+// unless a step passes other keys to see them refused.
+function vodClient(keys = {}) {
+  return new RPCClient({
+    endpoint: env('VOD_ENDPOINT'),
+    apiVersion: '2017-03-21',
+    accessKeyId: keys.accessKeyId || env('VOD_ACCESS_KEY_ID'),
+    accessKeySecret: keys.accessKeySecret || env('VOD_ACCESS_KEY_SECRET'),
+  });
+}
+
+// vodCall runs one action; method is 'POST' (what VOD's Node samples use)
+// or 'GET' (pop-core's default).
+async function vodCall(action, params, method, keys) {
+  const opts = method === 'POST' ? { method: 'POST' } : {};
+  return vodClient(keys).request(action, params, opts);
+}
+
+function decodeBase64JSON(s) {
+  return JSON.parse(Buffer.from(s, 'base64').toString('utf8'));
+}
+
+// target decodes the UploadAddress and UploadAuth of a Create*/Refresh answer.
+function target(answer) {
+  return { address: decodeBase64JSON(answer.UploadAddress), auth: decodeBase64JSON(answer.UploadAuth) };
+}
+
+// stsCredentials is the shape ali-oss's refreshSTSToken must return.
+function stsCredentials(auth) {
+  return { accessKeyId: auth.AccessKeyId, accessKeySecret: auth.AccessKeySecret, stsToken: auth.SecurityToken };
+}
+
+// ossClient is ali-oss at its defaults, given what VOD returned.
+function ossClient(t, extra = {}) {
+  return new OSS({ endpoint: t.address.Endpoint, bucket: t.address.Bucket, ...stsCredentials(t.auth), ...extra });
+}
+
+// failure keeps what an OSS or VOD error tells a caller, for the Go side.
+function failure(err) {
+  if (!err || typeof err !== 'object') return { message: String(err) };
+  const entry = err.entry && err.entry.response;
+  return {
+    name: err.name,
+    code: err.code,
+    status: err.status || (entry && entry.statusCode),
+    message: err.message,
+    requestId: err.requestId || (err.data && err.data.RequestId),
+    hostId: err.hostId || (err.data && err.data.HostId),
+  };
+}
+
+// expectFailure returns the failure of a call that must fail.
+async function expectFailure(what, promise) {
+  try {
+    await promise;
+  } catch (err) {
+    return failure(err);
+  }
+  throw new Error(`${what}: succeeded, want an error`);
+}
+
+function sleep(ms) {
+  return new Promise(resolve => setTimeout(resolve, ms));
+}
+
+module.exports = { env, vodCall, target, stsCredentials, ossClient, failure, expectFailure, sleep };
