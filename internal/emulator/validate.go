@@ -105,7 +105,7 @@ func (s *Server) createVideoRules() []paramRule {
 
 func (s *Server) createImageRules() []paramRule {
 	return append([]paramRule{
-		{name: "ImageType", checks: []check{oneOf("default", "cover", "watermark")}},
+		{name: "ImageType", required: true, checks: []check{oneOf("default", "cover", "watermark")}},
 		{name: "ImageExt", checks: []check{oneOf(strings.Fields(imageExts)...)}},
 		{name: "Title", checks: []check{maxBytes(maxTitleBytes), legalText(false)}},
 	}, s.commonMediaRules()...)

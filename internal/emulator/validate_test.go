@@ -81,10 +81,11 @@ func TestValidationRules(t *testing.T) {
 		{"app id malformed", "CreateUploadVideo", video("AppId", "default"), 400, "InvalidParameter"},
 		{"app id default", "CreateUploadVideo", video("AppId", "app-1000000"), 200, ok},
 
+		{"image type required", "CreateUploadImage", kv("ImageExt", "png"), 400, "MissingImageType"},
 		{"image type unknown", "CreateUploadImage", kv("ImageType", "banner"), 400, "InvalidParameter"},
-		{"image ext unknown", "CreateUploadImage", kv("ImageExt", "bmp"), 400, "InvalidParameter"},
+		{"image ext unknown", "CreateUploadImage", kv("ImageType", "default", "ImageExt", "bmp"), 400, "InvalidParameter"},
 		{"image watermark jpeg", "CreateUploadImage", kv("ImageType", "watermark", "ImageExt", "JPEG"), 200, ok},
-		{"image title too long", "CreateUploadImage", kv("Title", strings.Repeat("t", 129)), 400, "LengthExceededMax"},
+		{"image title too long", "CreateUploadImage", kv("ImageType", "default", "Title", strings.Repeat("t", 129)), 400, "LengthExceededMax"},
 
 		{"business type required", "CreateUploadAttachedMedia", kv("MediaExt", "png"), 400, "MissingBusinessType"},
 		{"business type unknown", "CreateUploadAttachedMedia", kv("BusinessType", "poster", "MediaExt", "png"), 400, "InvalidParameter"},

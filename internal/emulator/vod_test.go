@@ -134,7 +134,7 @@ func TestCreateUploadImage(t *testing.T) {
 		imageType, imageExt string
 		wantDir, wantExt    string
 	}{
-		{"", "", "image/default/", "png"},
+		{"default", "", "image/default/", "png"}, // png is VOD's documented ImageExt default
 		{"cover", "JPG", "image/cover/", "jpg"},
 		{"default", "gif", "image/default/", "gif"},
 	}
@@ -261,7 +261,7 @@ func TestExpireVideoCredentialsSparesImagesAndAttachedMedia(t *testing.T) {
 	v, err := client.CreateUploadVideo(video)
 	require.NoError(t, err)
 	image := target(srv, vod.CreateCreateUploadImageRequest())
-	image.Title, image.ImageExt = "i", "png"
+	image.Title, image.ImageType, image.ImageExt = "i", "default", "png"
 	i, err := client.CreateUploadImage(image)
 	require.NoError(t, err)
 	attached := target(srv, vod.CreateCreateUploadAttachedMediaRequest())
@@ -291,7 +291,7 @@ func TestDeleteImageAndAttachedMedia(t *testing.T) {
 	srv := newTestServer(t, Options{})
 	client := newVODClient(t, srv.AccessKeyID, srv.AccessKeySecret)
 	image := target(srv, vod.CreateCreateUploadImageRequest())
-	image.Title, image.ImageExt = "i", "png"
+	image.Title, image.ImageType, image.ImageExt = "i", "default", "png"
 	img, err := client.CreateUploadImage(image)
 	require.NoError(t, err)
 	addr := decodeB64JSON(t, img.UploadAddress)

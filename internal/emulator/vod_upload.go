@@ -125,7 +125,7 @@ func (s *Server) createUploadImage(p rpcParams) (any, *rpcError) {
 		return nil, err
 	}
 	rec := s.newRecord(kindImage, p)
-	rec.ImageType = strings.ToLower(defaultString(p.get("ImageType"), "default"))
+	rec.ImageType = strings.ToLower(p.get("ImageType"))
 	ext := strings.ToLower(defaultString(p.get("ImageExt"), "png"))
 	rec.FileName = p.get("OriginalFileName")
 	rec.Key = "image/" + rec.ImageType + "/" + strings.ToUpper(rec.ID) + "." + ext

@@ -99,7 +99,7 @@ func (c *Client) CreateUploadImage(ctx context.Context, req CreateImageRequest) 
 	r, err := invoke(ctx, c, action, notDelivered, func(cl *vod.Client, timeout time.Duration) (rawUpload, error) {
 		q := vod.CreateCreateUploadImageRequest()
 		c.prepare(q.RpcRequest, timeout)
-		q.ImageType, q.ImageExt, q.Title, q.Description = req.ImageType, req.ImageExt, req.Title, req.Description
+		q.ImageType, q.ImageExt, q.Title, q.Description = req.imageType(), req.ImageExt, req.Title, req.Description
 		q.CateId, q.Tags = requests.Integer(itoa(req.CateID)), strings.Join(req.Tags, ",")
 		q.OriginalFileName, q.StorageLocation = req.OriginalFileName, req.StorageLocation
 		q.AppId, q.UserData = req.AppID, req.UserData

@@ -32,8 +32,11 @@ type CreateVideoRequest struct {
 
 // CreateImageRequest is CreateUploadImage's input.
 type CreateImageRequest struct {
-	ImageType        string // default (VOD's default), cover or watermark
-	ImageExt         string // png (VOD's default), jpg, jpeg or gif
+	// ImageType is default or cover. VOD requires the parameter (it
+	// answers MissingImageType without it), so an empty one is sent as
+	// DefaultImageType, as the official upload SDKs do.
+	ImageType        string
+	ImageExt         string // png (VOD's default when not sent), jpg, jpeg, gif, heic or webp
 	Title            string
 	Description      string
 	CateID           int64
@@ -42,6 +45,19 @@ type CreateImageRequest struct {
 	StorageLocation  string
 	AppID            string
 	UserData         string
+}
+
+// DefaultImageType is the ImageType sent when a CreateImageRequest has
+// none: VOD's API reference marks the parameter required and names
+// "default" as its value for ordinary images.
+const DefaultImageType = "default"
+
+// imageType is the ImageType CreateUploadImage is sent with.
+func (r CreateImageRequest) imageType() string {
+	if r.ImageType == "" {
+		return DefaultImageType
+	}
+	return r.ImageType
 }
 
 // CreateAttachedMediaRequest is CreateUploadAttachedMedia's input.
