@@ -36,10 +36,11 @@ var pinned = map[string]string{"ali-oss": "6.23.0", "@alicloud/pop-core": "1.8.0
 
 // nodeStep is one JS step and what the Go side asserts after it ran.
 type nodeStep struct {
-	name  string
-	input int           // bytes of random input the step uploads
-	ttl   time.Duration // emulator STS lifetime; 0 means the default
-	check func(t *testing.T, run stepRun)
+	name   string
+	input  int           // bytes of random input the step uploads
+	ttl    time.Duration // emulator STS lifetime; 0 means the default
+	region string        // emulator region; "" means the default
+	check  func(t *testing.T, run stepRun)
 }
 
 // stepRun is what a check sees: the emulator the step ran against, the
@@ -55,11 +56,15 @@ type stepRun struct {
 func TestNodeClients(t *testing.T) {
 	t.Parallel()
 	node := nodeBinary(t)
-	steps := slices.Concat(vodSteps())
+	steps := slices.Concat(vodSteps(), objectSteps(), multipartSteps())
 	for _, step := range steps {
-		t.Run(step.name, func(t *testing.T) {
+		name := step.name
+		if step.region != "" {
+			name += "/region=" + step.region
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv, err := emulator.New(emulator.Options{STSTTL: step.ttl})
+			srv, err := emulator.New(emulator.Options{STSTTL: step.ttl, Region: step.region})
 			require.NoError(t, err)
 			t.Cleanup(srv.Close)
 			input := randomInput(step.name, step.input)

@@ -64,8 +64,8 @@ func requireTarget(t *testing.T, run stepRun, tg uploadTarget, ext string) {
 
 func checkVODRPC(t *testing.T, run stepRun) {
 	r := decode[struct {
-		Post, Get, Refreshed                              uploadTarget
-		BadSecret, UnknownKey, UnknownVideo, MissingTitle failure
+		Post, Get, Refreshed                                                uploadTarget
+		BadSecret, UnknownKey, UnknownVideo, MissingTitle, MissingImageType failure
 	}](t, run.result)
 	requireTarget(t, run, r.Post, ".mp4")
 	requireTarget(t, run, r.Get, ".mov")
@@ -81,6 +81,9 @@ func checkVODRPC(t *testing.T, run stepRun) {
 	requireVODError(t, r.UnknownKey, http.StatusNotFound, "InvalidAccessKeyId.NotFound")
 	requireVODError(t, r.UnknownVideo, http.StatusNotFound, "InvalidVideo.NotFound")
 	requireVODError(t, r.MissingTitle, http.StatusBadRequest, "MissingTitle")
+	// CreateUploadImage's reference marks ImageType required; VOD fills in
+	// no default.
+	requireVODError(t, r.MissingImageType, http.StatusBadRequest, "MissingImageType")
 	c := run.srv.Counters()
 	assert.Equal(t, int64(1), c.Refreshes)
 	assert.Equal(t, int64(3), c.Credentials, "two creations and one refresh; refused calls issue nothing")

@@ -44,9 +44,24 @@ function stsCredentials(auth) {
   return { accessKeyId: auth.AccessKeyId, accessKeySecret: auth.AccessKeySecret, stsToken: auth.SecurityToken };
 }
 
-// ossClient is ali-oss at its defaults, given what VOD returned.
+// ossClient is ali-oss at its defaults, given what VOD returned, but for
+// region: with an IP endpoint ali-oss addresses the bucket by sending Host
+// <bucket>.<region>.aliyuncs.com, and its default region (oss-cn-hangzhou)
+// is refused by a bucket in another region, on OSS as on the emulator.
+// Against VOD's host-name endpoints region plays no part.
 function ossClient(t, extra = {}) {
-  return new OSS({ endpoint: t.address.Endpoint, bucket: t.address.Bucket, ...stsCredentials(t.auth), ...extra });
+  return new OSS({
+    endpoint: t.address.Endpoint,
+    bucket: t.address.Bucket,
+    region: `oss-${t.auth.Region}`,
+    ...stsCredentials(t.auth),
+    ...extra,
+  });
+}
+
+// ossClientAtDefaults passes only what VOD returned, nothing else.
+function ossClientAtDefaults(t) {
+  return new OSS({ endpoint: t.address.Endpoint, bucket: t.address.Bucket, ...stsCredentials(t.auth) });
 }
 
 // failure keeps what an OSS or VOD error tells a caller, for the Go side.
@@ -77,4 +92,4 @@ function sleep(ms) {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
 
-module.exports = { env, vodCall, target, stsCredentials, ossClient, failure, expectFailure, sleep };
+module.exports = { env, vodCall, target, stsCredentials, ossClient, ossClientAtDefaults, failure, expectFailure, sleep };

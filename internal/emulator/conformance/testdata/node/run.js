@@ -6,7 +6,7 @@
 
 const { failure } = require('./lib');
 
-const steps = { ...require('./steps_vod') };
+const steps = { ...require('./steps_vod'), ...require('./steps_object'), ...require('./steps_multipart') };
 
 async function main(argv) {
   const [name, input] = argv;

@@ -24,6 +24,8 @@ module.exports = {
         vodCall('RefreshUploadVideo', { VideoId: '00000000000000000000000000000000' }, 'POST')),
       missingTitle: await expectFailure('CreateUploadVideo without Title',
         vodCall('CreateUploadVideo', { FileName: 'untitled.mp4' }, 'POST')),
+      missingImageType: await expectFailure('CreateUploadImage without ImageType',
+        vodCall('CreateUploadImage', { ImageExt: 'png', Title: 'untyped' }, 'POST')),
     };
   },
 };
