@@ -195,6 +195,11 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, q *ossRequest) e
 	}
 	s.store.dropParts(unused...) // OSS deletes parts left out of the list
 
+	// The object's ETag goes in the header too: oss2's
+	// complete_multipart_upload returns PutObjectResult, which reads ETag
+	// and x-oss-hash-crc64ecma from the headers (oss2/api.py,
+	// oss2/models.py), and so does ali-oss (lib/common/multipart.js).
+	w.Header().Set("ETag", info.ETag)
 	w.Header().Set(crcHeader, formatCRC(info.CRC64))
 	return writeOSSXML(w, struct {
 		XMLName      xml.Name `xml:"CompleteMultipartUploadResult"`

@@ -235,3 +235,38 @@ func minMax(ids []string) (string, string) {
 	}
 	return ids[1], ids[0]
 }
+
+func TestCompleteMultipartUploadAnswer(t *testing.T) {
+	t.Parallel()
+	const key = "sv/complete/answer.mp4"
+	for _, virtual := range []bool{false, true} {
+		t.Run(map[bool]string{false: "path style", true: "virtual-hosted"}[virtual], func(t *testing.T) {
+			t.Parallel()
+			f := newMultipartFixture(t, key, minPartSize, 10)
+			c := f.srv.credentialForTest(t, testBucket)
+			var resp *http.Response
+			var body []byte
+			if virtual {
+				resp, body = rawVirtualQuery(t, f.srv, c, testBucket+".oss-cn-shanghai.aliyuncs.com", http.MethodPost, key,
+					"uploadId="+f.imur.UploadID, []byte(completeXML(f.parts...)))
+			} else {
+				resp, body = rawOSS(t, f.srv, c, http.MethodPost, key, "uploadId="+f.imur.UploadID, []byte(completeXML(f.parts...)), nil)
+			}
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			var res struct{ Location, Bucket, Key, ETag string }
+			require.NoError(t, xml.Unmarshal(body, &res))
+			assert.Regexp(t, `^"[0-9A-F]{32}-2"$`, res.ETag)
+			assert.Equal(t, res.ETag, resp.Header.Get("ETag"), "the header repeats the body's ETag")
+			assert.NotEmpty(t, resp.Header.Get(crcHeader))
+			h, err := f.bucket.GetObjectDetailedMeta(key)
+			require.NoError(t, err)
+			assert.Equal(t, h.Get("ETag"), res.ETag)
+			if virtual {
+				assert.Equal(t, "http://"+testBucket+".oss-cn-shanghai.aliyuncs.com/"+key, res.Location)
+			} else {
+				assert.Equal(t, f.srv.URL+"/"+testBucket+"/"+key, res.Location)
+			}
+			assert.Equal(t, []string{"Location", "Bucket", "Key", "ETag"}, childElements(t, body))
+		})
+	}
+}

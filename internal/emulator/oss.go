@@ -63,6 +63,12 @@ func (s *Server) dispatchOSS(w http.ResponseWriter, q *ossRequest) error {
 		return err
 	}
 	q.addr, q.bucket, q.key = addr, addr.bucket, addr.key
+	if q.r.Method == http.MethodOptions {
+		q.op = "Options"
+		s.count(q.op)
+		return s.preflight(w, q)
+	}
+	s.corsActual(w, q.r)
 	op, err := routeOSS(q.r.Method, q.bucket, q.key, q.query)
 	if err != nil {
 		return err

@@ -38,7 +38,16 @@ func loopbackClient(srv *Server) *http.Client {
 // given Host, as ali-oss does for an IP endpoint.
 func rawVirtual(t *testing.T, srv *Server, c *stsCredential, host, method, key string, body []byte) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, "http://"+srv.listener.Addr().String()+"/"+url.PathEscape(key), bytes.NewReader(body))
+	return rawVirtualQuery(t, srv, c, host, method, key, "", body)
+}
+
+func rawVirtualQuery(t *testing.T, srv *Server, c *stsCredential, host, method, key, rawQuery string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	u := "http://" + srv.listener.Addr().String() + "/" + url.PathEscape(key)
+	if rawQuery != "" {
+		u += "?" + rawQuery
+	}
+	req, err := http.NewRequest(method, u, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Host = host
 	date := time.Now().UTC().Format(http.TimeFormat)

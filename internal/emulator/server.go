@@ -69,6 +69,15 @@ type Options struct {
 	Storage StorageMode
 	// Dir is the directory used by StorageDir.
 	Dir string
+	// CORSOrigins are the origins the buckets' CORS rule allows, in OSS's
+	// AllowedOrigin syntax: "*", or a full origin with at most one "*"
+	// ("https://*.example.com"). Default {"*"}. Methods GET, PUT, POST,
+	// DELETE and HEAD and any request header are allowed; ETag,
+	// x-oss-request-id and x-oss-version-id are exposed.
+	CORSOrigins []string
+	// CORSMaxAge is the rule's MaxAgeSeconds, sent as
+	// Access-Control-Max-Age. Zero sends none, like a rule without one.
+	CORSMaxAge int
 	// Faults are injected into OSS requests. Zero means none.
 	Faults Faults
 	// Logger receives one line per request at debug level. Default: silent.
@@ -136,6 +145,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.AccessKeySecret == "" {
 		opts.AccessKeySecret = randomHex(15)
+	}
+	if opts.CORSOrigins == nil {
+		opts.CORSOrigins = []string{"*"}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
