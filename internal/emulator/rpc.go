@@ -40,16 +40,24 @@ func newRPCError(status int, code, message string) *rpcError {
 	return &rpcError{status: status, code: code, message: message}
 }
 
+// missingParam is POP's answer to a parameter the API's metadata marks
+// required ("required": true in aliyun-openapi-meta): the gateway checks
+// it before the service sees the request.
 func missingParam(name string) *rpcError {
 	return newRPCError(http.StatusBadRequest, "Missing"+name, name+" is mandatory for this action.")
 }
 
-func invalidParam(name, why string) *rpcError {
-	msg := "The specified parameter " + name + " is not valid."
-	if why != "" {
-		msg += " " + why
-	}
-	return newRPCError(http.StatusBadRequest, "InvalidParameter", msg)
+// missingParameter is VOD's own answer to a parameter that only some
+// requests need, such as ImageIds with DeleteImageType=ImageId (VOD's
+// common error codes: MissingParameter, 400).
+func missingParameter(name string) *rpcError {
+	return newRPCError(http.StatusBadRequest, "MissingParameter",
+		`The input parameter "`+name+`" that is mandatory for processing this request is not supplied.`)
+}
+
+// invalidParam is VOD's InvalidParameter (common error codes, 400).
+func invalidParam(name string) *rpcError {
+	return newRPCError(http.StatusBadRequest, "InvalidParameter", "The specified parameter "+name+" is not valid.")
 }
 
 // readParams merges query and form parameters. The SDK sends everything in
@@ -123,7 +131,7 @@ func (s *Server) authenticate(method string, p rpcParams) *rpcError {
 		return newRPCError(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
 	}
 	if f := strings.ToUpper(p.get("Format")); f != "" && f != "JSON" && f != "XML" {
-		return invalidParam("Format", "")
+		return invalidParam("Format")
 	}
 	if p.get("SignatureMethod") != "HMAC-SHA1" || p.get("SignatureVersion") != "1.0" {
 		return newRPCError(http.StatusBadRequest, "InvalidSignatureMethod", "Specified signature method or version is not supported.")
