@@ -1,8 +1,10 @@
 package conformance_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -26,8 +28,10 @@ type multipartResult struct {
 
 func multipartSteps() []nodeStep {
 	return []nodeStep{
+		{name: "multipart-progress", input: 1<<20 + 1234, check: checkMultipartProgress},
 		{name: "multipart-cancel-resume", input: 12*partSize - 77, check: checkCancelResume},
 		{name: "list-abort", input: 2*partSize - 5, check: checkListAbort},
+		{name: "multipart-by-hand", input: 2*partSize + 999, check: checkMultipartByHand},
 		{name: "sts-refresh", input: 8 * partSize, ttl: 2 * time.Second, check: checkSTSRefresh},
 	}
 }
@@ -42,6 +46,26 @@ func requireEveryPartOnce(t *testing.T, run stepRun, r multipartResult) {
 		assert.Equal(t, int64(1), sent[n], "part %d uploads", n)
 	}
 	assert.Len(t, sent, r.Parts)
+}
+
+func checkMultipartProgress(t *testing.T, run stepRun) {
+	r := decode[struct {
+		multipartResult
+		Progress []float64 `json:"progress"`
+		ETag     string    `json:"etag"`
+	}](t, run.result)
+	requireStored(t, run.srv, r.Bucket, r.Key, run.input)
+	requireEveryPartOnce(t, run, r.multipartResult)
+	// ali-oss reports 0 after InitiateMultipartUpload, done/(parts+1)
+	// after each part, and 1 after CompleteMultipartUpload.
+	require.Len(t, r.Progress, r.Parts+2, "progress calls: %v", r.Progress)
+	assert.Zero(t, r.Progress[0])
+	assert.Equal(t, 1.0, r.Progress[len(r.Progress)-1])
+	for i := 1; i < len(r.Progress); i++ {
+		assert.Greater(t, r.Progress[i], r.Progress[i-1], "progress must increase: %v", r.Progress)
+	}
+	assert.NotEmpty(t, r.ETag)
+	assert.Empty(t, run.srv.MultipartUploads())
 }
 
 func checkCancelResume(t *testing.T, run stepRun) {
@@ -136,6 +160,34 @@ func checkListAbort(t *testing.T, run stepRun) {
 	assert.NotContains(t, run.srv.MultipartUploads(), r.UploadID)
 	_, err := run.srv.Object(r.Bucket, r.Key)
 	assert.Error(t, err, "an aborted upload leaves no object")
+}
+
+func checkMultipartByHand(t *testing.T, run stepRun) {
+	r := decode[struct {
+		multipartResult
+		Init struct {
+			Bucket string `json:"bucket"`
+			Key    string `json:"key"`
+		} `json:"init"`
+		CompleteStatus int    `json:"completeStatus"`
+		CompleteETag   string `json:"completeEtag"`
+		ContentType    string `json:"contentType"`
+		HeadETag       string `json:"headEtag"`
+		ObjectType     string `json:"objectType"`
+		GetBase64      string `json:"getBase64"`
+	}](t, run.result)
+	requireStored(t, run.srv, r.Bucket, r.Key, run.input)
+	requireEveryPartOnce(t, run, r.multipartResult)
+	assert.Equal(t, r.Bucket, r.Init.Bucket, "InitiateMultipartUploadResult Bucket")
+	assert.Equal(t, r.Key, r.Init.Key, "InitiateMultipartUploadResult Key")
+	assert.Equal(t, http.StatusOK, r.CompleteStatus)
+	assert.Equal(t, "video/mp4", r.ContentType, "the Content-Type given at InitiateMultipartUpload")
+	assert.Equal(t, r.CompleteETag, r.HeadETag)
+	assert.Regexp(t, `^"[0-9A-F]{32}-`+strconv.Itoa(r.Parts)+`"$`, r.HeadETag, "multipart ETag")
+	assert.Equal(t, "Multipart", r.ObjectType)
+	got, err := base64.StdEncoding.DecodeString(r.GetBase64)
+	require.NoError(t, err)
+	assert.Equal(t, run.input, got)
 }
 
 func checkSTSRefresh(t *testing.T, run stepRun) {

@@ -36,6 +36,31 @@ function listFacts(l) {
 }
 
 module.exports = {
+  // multipartUpload of a file in 100 KiB parts, 3 at a time, with progress.
+  async 'multipart-progress'(input) {
+    const size = fs.statSync(input).size;
+    const { answer, t } = await createVideo('conformance multipart', 'multipart.mp4', size);
+    const progress = [];
+    let uploadId = '';
+    const res = await ossClient(t).multipartUpload(t.address.FileName, input, {
+      partSize,
+      parallel: 3,
+      progress: (p, cpt) => {
+        progress.push(p);
+        if (cpt) uploadId = cpt.uploadId;
+      },
+    });
+    return {
+      mediaId: answer.VideoId,
+      bucket: t.address.Bucket,
+      key: t.address.FileName,
+      uploadId,
+      parts: Math.ceil(size / partSize),
+      progress,
+      etag: res.etag,
+    };
+  },
+
   // A multipartUpload cancelled after some parts, its checkpoint saved as
   // JSON, then resumed by a new client holding a refreshed credential, as
   // a web page reloaded mid-upload does.
@@ -113,6 +138,39 @@ module.exports = {
       listPartsAfterAbort: await expectFailure('listParts after abort', client.listParts(key, uploadId)),
       uploadPartAfterAbort: await expectFailure('uploadPart after abort',
         client.uploadPart(key, uploadId, 1, input, 0, Math.min(partSize, size))),
+    };
+  },
+
+  // initMultipartUpload with a Content-Type, parts by hand,
+  // completeMultipartUpload with the ETags the parts answered.
+  async 'multipart-by-hand'(input) {
+    const size = fs.statSync(input).size;
+    const { answer, t } = await createVideo('conformance by hand', 'hand.mp4', size);
+    const client = ossClient(t);
+    const key = t.address.FileName;
+    const init = await client.initMultipartUpload(key, { mime: 'video/mp4' });
+    const { uploadId } = init;
+    const done = [];
+    for (let n = 1, start = 0; start < size; n++, start += partSize) {
+      const r = await client.uploadPart(key, uploadId, n, input, start, Math.min(start + partSize, size));
+      done.push({ number: n, etag: r.etag });
+    }
+    const complete = await client.completeMultipartUpload(key, uploadId, done);
+    const head = await client.head(key);
+    const got = await client.get(key);
+    return {
+      mediaId: answer.VideoId,
+      bucket: t.address.Bucket,
+      key,
+      uploadId,
+      init: { bucket: init.bucket, key: init.name },
+      parts: done.length,
+      completeStatus: complete.res.status,
+      completeEtag: complete.etag,
+      contentType: head.res.headers['content-type'],
+      headEtag: head.res.headers.etag,
+      objectType: head.res.headers['x-oss-object-type'],
+      getBase64: got.content.toString('base64'),
     };
   },
 
