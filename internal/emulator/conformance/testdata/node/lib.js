@@ -6,28 +6,25 @@
 const RPCClient = require('@alicloud/pop-core');
 const OSS = require('ali-oss');
 
-function env(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-}
-
-// vodClient signs RPC calls with the root AccessKey, as an AppServer does,
-// unless a step passes other keys to see them refused.
-function vodClient(keys = {}) {
-  return new RPCClient({
-    endpoint: env('VOD_ENDPOINT'),
-    apiVersion: '2017-03-21',
-    accessKeyId: keys.accessKeyId || env('VOD_ACCESS_KEY_ID'),
-    accessKeySecret: keys.accessKeySecret || env('VOD_ACCESS_KEY_SECRET'),
-  });
-}
-
-// vodCall runs one action; method is 'POST' (what VOD's Node samples use)
-// or 'GET' (pop-core's default).
-async function vodCall(action, params, method, keys) {
-  const opts = method === 'POST' ? { method: 'POST' } : {};
-  return vodClient(keys).request(action, params, opts);
+// vodCaller signs RPC calls to one emulator with its root AccessKey, as an
+// AppServer does; call(..., keys) signs with other keys instead, to see
+// them refused. config is a plan entry's vod: endpoint, accessKeyId,
+// accessKeySecret.
+function vodCaller(config) {
+  const client = keys =>
+    new RPCClient({
+      endpoint: config.endpoint,
+      apiVersion: '2017-03-21',
+      accessKeyId: keys.accessKeyId || config.accessKeyId,
+      accessKeySecret: keys.accessKeySecret || config.accessKeySecret,
+    });
+  return {
+    // method is 'POST' (what VOD's Node samples use) or 'GET' (pop-core's
+    // default).
+    call(action, params, method, keys = {}) {
+      return client(keys).request(action, params, method === 'POST' ? { method: 'POST' } : {});
+    },
+  };
 }
 
 function decodeBase64JSON(s) {
@@ -92,4 +89,4 @@ function sleep(ms) {
   return new Promise(resolve => setTimeout(resolve, ms));
 }
 
-module.exports = { env, vodCall, target, stsCredentials, ossClient, ossClientAtDefaults, failure, expectFailure, sleep };
+module.exports = { vodCaller, target, stsCredentials, ossClient, ossClientAtDefaults, failure, expectFailure, sleep };

@@ -5,19 +5,19 @@
 // complete, listParts, listUploads, abort).
 
 const fs = require('node:fs');
-const { env, vodCall, target, stsCredentials, ossClient, failure, expectFailure, sleep } = require('./lib');
+const { target, stsCredentials, ossClient, failure, expectFailure, sleep } = require('./lib');
 
 const partSize = 100 * 1024; // OSS's and ali-oss's minimum part size
 
-async function createVideo(title, fileName, size) {
-  const answer = await vodCall('CreateUploadVideo', { Title: title, FileName: fileName, FileSize: size }, 'POST');
+async function createVideo(vod, title, fileName, size) {
+  const answer = await vod.call('CreateUploadVideo', { Title: title, FileName: fileName, FileSize: size }, 'POST');
   return { answer, t: target(answer) };
 }
 
 // refreshVideo renews a video's credential with RefreshUploadVideo (GET,
 // pop-core's default method).
-async function refreshVideo(videoId) {
-  return target(await vodCall('RefreshUploadVideo', { VideoId: videoId }, 'GET'));
+async function refreshVideo(vod, videoId) {
+  return target(await vod.call('RefreshUploadVideo', { VideoId: videoId }, 'GET'));
 }
 
 function partFacts(parts) {
@@ -37,9 +37,9 @@ function listFacts(l) {
 
 module.exports = {
   // multipartUpload of a file in 100 KiB parts, 3 at a time, with progress.
-  async 'multipart-progress'(input) {
+  async 'multipart-progress'({ vod, input }) {
     const size = fs.statSync(input).size;
-    const { answer, t } = await createVideo('conformance multipart', 'multipart.mp4', size);
+    const { answer, t } = await createVideo(vod, 'conformance multipart', 'multipart.mp4', size);
     const progress = [];
     let uploadId = '';
     const res = await ossClient(t).multipartUpload(t.address.FileName, input, {
@@ -64,9 +64,9 @@ module.exports = {
   // A multipartUpload cancelled after some parts, its checkpoint saved as
   // JSON, then resumed by a new client holding a refreshed credential, as
   // a web page reloaded mid-upload does.
-  async 'multipart-cancel-resume'(input) {
+  async 'multipart-cancel-resume'({ vod, input }) {
     const size = fs.statSync(input).size;
-    const { answer, t } = await createVideo('conformance resume', 'resume.mp4', size);
+    const { answer, t } = await createVideo(vod, 'conformance resume', 'resume.mp4', size);
     const first = ossClient(t);
     const cancelAfter = 4;
     let saved = null;
@@ -86,7 +86,7 @@ module.exports = {
 
     const checkpoint = JSON.parse(saved);
     let resumedParts = 0;
-    const second = ossClient(await refreshVideo(answer.VideoId));
+    const second = ossClient(await refreshVideo(vod, answer.VideoId));
     await second.multipartUpload(checkpoint.name, checkpoint.file, {
       checkpoint,
       parallel: 2,
@@ -108,9 +108,9 @@ module.exports = {
 
   // initMultipartUpload + uploadPart + listParts (whole and paged) +
   // listUploads, then abortMultipartUpload and the upload is gone.
-  async 'list-abort'(input) {
+  async 'list-abort'({ vod, input }) {
     const size = fs.statSync(input).size;
-    const { t } = await createVideo('conformance abort', 'abort.mp4', size);
+    const { t } = await createVideo(vod, 'conformance abort', 'abort.mp4', size);
     const client = ossClient(t);
     const key = t.address.FileName;
     const { uploadId } = await client.initMultipartUpload(key);
@@ -143,9 +143,9 @@ module.exports = {
 
   // initMultipartUpload with a Content-Type, parts by hand,
   // completeMultipartUpload with the ETags the parts answered.
-  async 'multipart-by-hand'(input) {
+  async 'multipart-by-hand'({ vod, input }) {
     const size = fs.statSync(input).size;
-    const { answer, t } = await createVideo('conformance by hand', 'hand.mp4', size);
+    const { answer, t } = await createVideo(vod, 'conformance by hand', 'hand.mp4', size);
     const client = ossClient(t);
     const key = t.address.FileName;
     const init = await client.initMultipartUpload(key, { mime: 'video/mp4' });
@@ -177,18 +177,18 @@ module.exports = {
   // A multipartUpload that outlives its credential: refreshSTSToken calls
   // RefreshUploadVideo every quarter of the STS lifetime, and each part is
   // paced so the whole upload takes longer than that lifetime.
-  async 'sts-refresh'(input) {
-    const ttl = Number(env('EMULATOR_STS_TTL_MS'));
+  async 'sts-refresh'({ vod, input, ttlMs }) {
+    const ttl = ttlMs;
     const size = fs.statSync(input).size;
     const parts = Math.ceil(size / partSize);
-    const { answer, t } = await createVideo('conformance refresh', 'refresh.mp4', size);
+    const { answer, t } = await createVideo(vod, 'conformance refresh', 'refresh.mp4', size);
     const started = Date.now();
     let refreshes = 0;
     let uploadId = '';
     await ossClient(t, {
       refreshSTSToken: async () => {
         refreshes++;
-        return stsCredentials((await refreshVideo(answer.VideoId)).auth);
+        return stsCredentials((await refreshVideo(vod, answer.VideoId)).auth);
       },
       refreshSTSTokenInterval: ttl / 4,
     }).multipartUpload(t.address.FileName, input, {

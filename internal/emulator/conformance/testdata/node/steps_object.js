@@ -5,7 +5,7 @@
 
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const { vodCall, target, ossClient, ossClientAtDefaults, expectFailure } = require('./lib');
+const { target, ossClient, ossClientAtDefaults, expectFailure } = require('./lib');
 
 // headFacts keeps the HeadObject answer headers a client relies on.
 function headFacts(res) {
@@ -34,16 +34,16 @@ async function readBack(client, key) {
   return { head: headFacts(head.res), getSha256: sha256(got.content), getLength: got.content.length };
 }
 
-async function createVideo(title, fileName, size, method) {
-  const answer = await vodCall('CreateUploadVideo', { Title: title, FileName: fileName, FileSize: size }, method);
+async function createVideo(vod, title, fileName, size, method) {
+  const answer = await vod.call('CreateUploadVideo', { Title: title, FileName: fileName, FileSize: size }, method);
   return { answer, t: target(answer) };
 }
 
 module.exports = {
   // CreateUploadVideo → decode → put(Buffer) → head/get.
-  async 'put-head-get'(input) {
+  async 'put-head-get'({ vod, input }) {
     const data = fs.readFileSync(input);
-    const { answer, t } = await createVideo('conformance put', 'put.mp4', data.length, 'POST');
+    const { answer, t } = await createVideo(vod, 'conformance put', 'put.mp4', data.length, 'POST');
     const client = ossClient(t);
     const key = t.address.FileName;
     const put = await client.put(key, data);
@@ -63,9 +63,9 @@ module.exports = {
   // sends Host <bucket>.oss-cn-hangzhou.aliyuncs.com: accepted when the
   // bucket is in cn-hangzhou, refused as OSS refuses a bucket addressed
   // through another region's endpoint otherwise.
-  async 'ali-oss-defaults'(input) {
+  async 'ali-oss-defaults'({ vod, input }) {
     const data = fs.readFileSync(input);
-    const { answer, t } = await createVideo('conformance defaults', 'defaults.mp4', data.length, 'POST');
+    const { answer, t } = await createVideo(vod, 'conformance defaults', 'defaults.mp4', data.length, 'POST');
     const client = ossClientAtDefaults(t);
     const key = t.address.FileName;
     if (t.auth.Region !== 'cn-hangzhou') {
@@ -77,9 +77,9 @@ module.exports = {
 
   // putStream of a file with no length: chunked transfer encoding, and an
   // explicit Content-Type instead of the one ali-oss derives from the key.
-  async 'put-stream'(input) {
+  async 'put-stream'({ vod, input }) {
     const size = fs.statSync(input).size;
-    const { answer, t } = await createVideo('conformance stream', 'stream.mp4', size, 'GET');
+    const { answer, t } = await createVideo(vod, 'conformance stream', 'stream.mp4', size, 'GET');
     const client = ossClient(t);
     const key = t.address.FileName;
     const put = await client.putStream(key, fs.createReadStream(input), {
@@ -97,9 +97,9 @@ module.exports = {
   },
 
   // CreateUploadImage with its required ImageType → put → read back.
-  async 'image-upload'(input) {
+  async 'image-upload'({ vod, input }) {
     const data = fs.readFileSync(input);
-    const answer = await vodCall(
+    const answer = await vod.call(
       'CreateUploadImage',
       { ImageType: 'default', ImageExt: 'png', Title: 'conformance image' },
       'POST'
@@ -118,9 +118,9 @@ module.exports = {
   },
 
   // CreateUploadAttachedMedia with BusinessType and MediaExt → put → read back.
-  async 'attached-upload'(input) {
+  async 'attached-upload'({ vod, input }) {
     const data = fs.readFileSync(input);
-    const answer = await vodCall(
+    const answer = await vod.call(
       'CreateUploadAttachedMedia',
       { BusinessType: 'watermark', MediaExt: 'png', Title: 'conformance watermark' },
       'POST'
@@ -139,10 +139,10 @@ module.exports = {
   },
 
   // Video A's credential writes A's key, then tries B's key and reading it.
-  async 'cross-key-denied'(input) {
+  async 'cross-key-denied'({ vod, input }) {
     const data = fs.readFileSync(input);
-    const a = await createVideo('conformance owner', 'a.mp4', data.length, 'POST');
-    const b = await createVideo('conformance victim', 'b.mp4', data.length, 'POST');
+    const a = await createVideo(vod, 'conformance owner', 'a.mp4', data.length, 'POST');
+    const b = await createVideo(vod, 'conformance victim', 'b.mp4', data.length, 'POST');
     const client = ossClient(a.t);
     await client.put(a.t.address.FileName, data);
     const otherKey = b.t.address.FileName;
