@@ -2,11 +2,15 @@ package vodupload
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 
+	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
@@ -85,9 +89,21 @@ func (u *Uploader) CreateVideoUpload(ctx context.Context, m VideoMeta, fileSize 
 // (RefreshUploadVideo): the same VideoId and upload address, a new
 // UploadAuth. Clients call it through their AppServer when a long upload
 // outlives its credential, or to resume.
+//
+// VOD itself renews the credential of any video, even one long published,
+// and that credential may overwrite its source file. So the video's status
+// is read first (GetVideoInfo) and a video whose upload is complete gets
+// ErrUploadComplete instead.
 func (u *Uploader) RefreshVideoUpload(ctx context.Context, videoID string) (*UploadTicket, error) {
 	if videoID == "" {
 		return nil, invalid("VideoID", "required", "")
+	}
+	info, err := u.vod.GetVideoInfo(ctx, videoID)
+	if err != nil {
+		return nil, fmt.Errorf("RefreshVideoUpload %s: %w", videoID, err)
+	}
+	if !stillUploading(info.Status) {
+		return nil, fmt.Errorf("RefreshVideoUpload %s: status %s: %w", videoID, info.Status, ErrUploadComplete)
 	}
 	up, err := u.vod.RefreshUploadVideo(ctx, videoID)
 	if err != nil {
@@ -95,6 +111,17 @@ func (u *Uploader) RefreshVideoUpload(ctx context.Context, videoID string) (*Upl
 	}
 	t := up.ClientPayload()
 	return &t, nil
+}
+
+// stillUploading reports whether a video in this status may still have its
+// source file written: Uploading (the initial status) and UploadFail (VOD
+// says: retry the upload). Every other documented status — UploadSucc,
+// Transcoding, TranscodeFail, Checking, Blocked, Normal, ProduceFail —
+// comes after a complete upload, and so does any status VOD adds later.
+// Reference: ApsaraVideo VOD API reference, "Basic data types", Status:
+// the status of an audio or video file.
+func stillUploading(status string) bool {
+	return status == "Uploading" || status == "UploadFail"
 }
 
 // checkFileSize refuses a negative size a caller declares for a client's
@@ -127,4 +154,53 @@ func decodeTicket(t *UploadTicket, received time.Time) (*vodapi.Upload, error) {
 	}
 	return &vodapi.Upload{MediaID: t.MediaID, RequestID: t.RequestID, Address: addr, Auth: auth,
 		RawAddress: t.UploadAddress, RawAuth: vodapi.Secret(t.UploadAuth), MediaURL: t.MediaURL, FileURL: t.FileURL}, nil
+}
+
+// probeVideoID is a well-formed VideoId that names no video, so asking VOD
+// about it reads nothing and changes nothing.
+const probeVideoID = "00000000000000000000000000000000"
+
+// CheckCredentials makes one cheap signed VOD call (GetVideoInfo of a
+// VideoId that does not exist) to learn whether the AccessKey works. A
+// service should call it at start, so a missing or refused key shows up
+// as one clear line instead of failing every request later.
+//
+// It returns nil when VOD accepts the signature (the answer is then
+// InvalidVideo.NotFound), a *CredentialError when the provider yields no
+// credential or VOD refuses it, and another error when VOD could not be
+// asked (network, timeout, VOD unavailable). The RAM policy must allow
+// vod:GetVideoInfo, which RefreshVideoUpload needs too.
+func (u *Uploader) CheckCredentials(ctx context.Context) error {
+	provider, err := u.vod.ResolveCredentials(ctx)
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return fmt.Errorf("CheckCredentials: %w", cerr)
+		}
+		return &CredentialError{Provider: provider, Err: err}
+	}
+	_, err = u.vod.GetVideoInfo(ctx, probeVideoID)
+	var ae *APIError
+	switch {
+	case err == nil, apierr.HasCode(err, "InvalidVideo.NotFound"):
+		return nil
+	case errors.As(err, &ae) && refusesCredential(ae):
+		return &CredentialError{Provider: provider, Code: ae.Code, Err: err}
+	default:
+		return fmt.Errorf("CheckCredentials: %w", err)
+	}
+}
+
+// refusesCredential reports whether VOD turned the request down for its
+// AccessKey, signature or the key's permissions.
+func refusesCredential(ae *APIError) bool {
+	if ae.StatusCode == http.StatusUnauthorized || ae.StatusCode == http.StatusForbidden {
+		return true
+	}
+	for _, p := range []string{"InvalidAccessKeyId", "SignatureDoesNotMatch", "IncompleteSignature",
+		"InvalidSecurityToken", "Forbidden"} {
+		if strings.HasPrefix(ae.Code, p) {
+			return true
+		}
+	}
+	return false
 }

@@ -45,6 +45,10 @@ var (
 	// attached media file (VOD has no refresh API for them) that kept
 	// outliving its credentials.
 	ErrCredentialExpired = uploadauth.ErrNoRefresh
+	// ErrUploadComplete: RefreshVideoUpload refused a video whose upload
+	// has finished (its VOD status is past Uploading/UploadFail): a fresh
+	// credential would let a client overwrite its source file.
+	ErrUploadComplete = errors.New("upload already complete")
 	// ErrCheckpointLocked: another upload (in this or another process) is
 	// resuming the same checkpoint right now.
 	ErrCheckpointLocked = checkpoint.ErrLocked
@@ -131,3 +135,53 @@ func (e *UploadError) Unwrap() []error {
 func intString(n int) string       { return strconv.Itoa(n) }
 func sizeString(n int64) string    { return strconv.FormatInt(n, 10) + " bytes" }
 func floatString(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// CredentialError says the AccessKey that signs VOD calls is missing or
+// refused; CheckCredentials returns it. Its message names the credential
+// provider and what to set, never a secret, and leaves out the provider's
+// own error (for the SDK's default chain, a list of every provider's
+// complaint), which Unwrap still returns.
+type CredentialError struct {
+	// Provider is the SDK provider's name: "env", "static_ak", "default"
+	// (the chain found nothing), "default/env" (the chain's environment
+	// provider), ...
+	Provider string
+	// Code is VOD's error code when VOD refused the credential, e.g.
+	// "InvalidAccessKeyId.NotFound", "SignatureDoesNotMatch",
+	// "Forbidden.RAM"; empty when the provider yielded none.
+	Code string
+	Err  error
+}
+
+func (e *CredentialError) Error() string {
+	switch {
+	case e.Code == "":
+		return fmt.Sprintf("no VOD credential from the %s provider: %s", e.Provider, credentialHint(e.Provider))
+	case strings.HasPrefix(e.Code, "Forbidden"):
+		return fmt.Sprintf("VOD accepted the AccessKey from the %s provider but its RAM policy forbids the call (%s): "+
+			"grant the RAM user or role VOD permissions, e.g. AliyunVODFullAccess", e.Provider, e.Code)
+	}
+	return fmt.Sprintf("VOD refused the AccessKey from the %s provider (%s): %s", e.Provider, e.Code, credentialHint(e.Provider))
+}
+
+func (e *CredentialError) Unwrap() error { return e.Err }
+
+const envHint = "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET " +
+	"(and ALIBABA_CLOUD_SECURITY_TOKEN for an STS token)"
+
+// credentialHint says what to fix for a provider of the given name.
+func credentialHint(provider string) string {
+	switch provider {
+	case "default":
+		return envHint + ", or configure an Alibaba Cloud CLI profile, ~/.alibabacloud/credentials or an ECS RAM role"
+	case "env", "default/env":
+		return envHint
+	case "static_ak", "static_sts":
+		return "check the AccessKey given to StaticCredentials or STSCredentials"
+	case "default/cli_profile", "cli_profile":
+		return "check the Alibaba Cloud CLI profile (aliyun configure)"
+	case "default/profile", "profile":
+		return "check ~/.alibabacloud/credentials or $ALIBABA_CLOUD_CREDENTIALS_FILE"
+	}
+	return "check the " + provider + " provider's configuration"
+}
