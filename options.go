@@ -60,6 +60,8 @@ type Options struct {
 	Endpoint string
 	// HTTPClient sends OSS requests; one client is shared by all uploads
 	// so connections are reused. Default: a transport tuned for uploads.
+	// When its Transport is an *http.Transport with a TLSClientConfig, VOD
+	// calls use that TLS configuration too (RootCAs of a private CA).
 	// Fixed at New.
 	HTTPClient *http.Client
 
@@ -155,7 +157,8 @@ func WithRegion(region string) Option { return func(o *Options) { o.Region = reg
 // WithEndpoint points the VOD API client somewhere else, e.g. an emulator.
 func WithEndpoint(url string) Option { return func(o *Options) { o.Endpoint = url } }
 
-// WithHTTPClient sets the client for OSS requests.
+// WithHTTPClient sets the client for OSS requests; its transport's TLS
+// configuration also applies to VOD calls.
 func WithHTTPClient(c *http.Client) Option { return func(o *Options) { o.HTTPClient = c } }
 
 // WithPartSize sets the multipart part size in bytes.

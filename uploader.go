@@ -3,6 +3,7 @@ package vodupload
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,6 +65,7 @@ func New(opts ...Option) (*Uploader, error) {
 	vod, err := vodapi.New(vodapi.Config{
 		Region: o.Region, Endpoint: o.Endpoint, Credentials: o.Credentials,
 		Timeout: DefaultCallTimeout, UserAgent: userAgent,
+		TLSClientConfig: httpClientTLS(o.HTTPClient),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("vodupload: %w", err)
@@ -77,6 +79,16 @@ func New(opts ...Option) (*Uploader, error) {
 }
 
 const userAgent = "vodupload-go/0.1"
+
+// httpClientTLS is the TLS configuration of c's transport, when it is an
+// *http.Transport with one, so VOD calls trust what OSS requests trust
+// (a private CA, a test server's certificate).
+func httpClientTLS(c *http.Client) *tls.Config {
+	if tr, ok := c.Transport.(*http.Transport); ok {
+		return tr.TLSClientConfig
+	}
+	return nil
+}
 
 // defaultHTTPClient keeps enough idle connections for several concurrent
 // uploads to one bucket and bounds the waits that would otherwise hang an
