@@ -44,10 +44,11 @@ type nodeStep struct {
 	check  func(t *testing.T, run stepRun)
 }
 
-// stepRun is what a check sees: the emulator the step ran against, the
-// bytes it was given and its JSON result.
+// stepRun is what a check sees: the emulator the step ran against (over
+// TLS or not), the bytes it was given and its JSON result.
 type stepRun struct {
 	srv    *emulator.Server
+	tls    bool
 	input  []byte
 	result json.RawMessage
 }
@@ -58,7 +59,12 @@ func TestNodeClients(t *testing.T) {
 	t.Parallel()
 	node := nodeBinary(t)
 	steps := slices.Concat(vodSteps(), objectSteps(), multipartSteps(), browserSteps())
-	runSuite(t, node, steps)
+	for _, scheme := range []string{"http", "https"} {
+		t.Run(scheme, func(t *testing.T) {
+			t.Parallel()
+			runSuite(t, node, steps, scheme == "https")
+		})
+	}
 }
 
 // testName tells apart entries that run the same JS step on differently
@@ -84,25 +90,39 @@ type planEntry struct {
 }
 
 // runSuite starts an emulator per step, runs them all in one node process
-// and hands each step's outcome to its check.
-func runSuite(t *testing.T, node string, steps []nodeStep) {
+// and hands each step's outcome to its check. Over TLS node trusts the
+// emulators' certificate authorities through NODE_EXTRA_CA_CERTS, the way
+// a user points Node.js at a private CA.
+func runSuite(t *testing.T, node string, steps []nodeStep, useTLS bool) {
 	t.Helper()
 	dir := t.TempDir()
 	runs := make(map[string]stepRun, len(steps))
 	plan := make([]planEntry, 0, len(steps))
+	var authorities []byte
 	for _, step := range steps {
-		srv, err := emulator.New(emulator.Options{STSTTL: step.ttl, Region: step.region})
+		srv, err := emulator.New(emulator.Options{STSTTL: step.ttl, Region: step.region, TLS: useTLS})
 		require.NoError(t, err)
 		t.Cleanup(srv.Close)
+		if useTLS {
+			pem, err := os.ReadFile(srv.CertFile)
+			require.NoError(t, err)
+			authorities = append(authorities, pem...)
+		}
 		e := planEntry{Name: step.testName(), Step: step.name, TTLMs: effectiveTTL(step.ttl).Milliseconds()}
 		e.Input = filepath.Join(dir, fmt.Sprintf("input-%d.bin", len(plan)))
 		input := randomInput(e.Name, step.input)
 		require.NoError(t, os.WriteFile(e.Input, input, 0o600))
 		e.VOD.Endpoint, e.VOD.AccessKeyID, e.VOD.AccessKeySecret = srv.URL, srv.AccessKeyID, srv.AccessKeySecret
 		plan = append(plan, e)
-		runs[e.Name] = stepRun{srv: srv, input: input}
+		runs[e.Name] = stepRun{srv: srv, input: input, tls: useTLS}
 	}
-	outcomes, stderr := runNode(t, node, dir, plan)
+	var env []string
+	if useTLS {
+		bundle := filepath.Join(dir, "authorities.pem")
+		require.NoError(t, os.WriteFile(bundle, authorities, 0o600))
+		env = append(env, "NODE_EXTRA_CA_CERTS="+bundle)
+	}
+	outcomes, stderr := runNode(t, node, dir, plan, env)
 	for _, step := range steps {
 		name := step.testName()
 		t.Run(name, func(t *testing.T) {
@@ -166,7 +186,7 @@ type stepOutcome struct {
 // node's stderr for failure messages. A step that failed is reported by
 // its subtest; only a run that could not report (no plan read, a crash)
 // fails here.
-func runNode(t *testing.T, node, dir string, plan []planEntry) (map[string]stepOutcome, string) {
+func runNode(t *testing.T, node, dir string, plan []planEntry, env []string) (map[string]stepOutcome, string) {
 	t.Helper()
 	planFile := filepath.Join(dir, "plan.json")
 	b, err := json.Marshal(plan)
@@ -177,7 +197,7 @@ func runNode(t *testing.T, node, dir string, plan []planEntry) (map[string]stepO
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "run.js", planFile)
 	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), "NO_PROXY=*")
+	cmd.Env = append(append(os.Environ(), "NO_PROXY=*"), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

@@ -50,6 +50,7 @@ func requireTarget(t *testing.T, run stepRun, tg uploadTarget, ext string) {
 	assert.Regexp(t, `^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$`, tg.RequestID)
 	assert.True(t, run.srv.HasMedia(tg.VideoID))
 	assert.Equal(t, run.srv.URL, tg.Address.Endpoint)
+	assert.Equal(t, run.tls, strings.HasPrefix(tg.Address.Endpoint, "https://"), "endpoint %s", tg.Address.Endpoint)
 	assert.NotEmpty(t, tg.Address.Bucket)
 	assert.True(t, strings.HasSuffix(tg.Address.FileName, ext), "FileName %q keeps the extension %s", tg.Address.FileName, ext)
 	assert.True(t, strings.HasPrefix(tg.Auth.AccessKeyID, "STS."), "AccessKeyId %q", tg.Auth.AccessKeyID)
