@@ -39,6 +39,17 @@ async function createVideo(vod, title, fileName, size, method) {
   return { answer, t: target(answer) };
 }
 
+// putMedia creates a media record with action, puts input where VOD says
+// and reads it back.
+async function putMedia(vod, action, params, input) {
+  const answer = await vod.call(action, params, 'POST');
+  const t = target(answer);
+  const client = ossClient(t);
+  const key = t.address.FileName;
+  await client.put(key, fs.readFileSync(input));
+  return { answer, facts: { bucket: t.address.Bucket, key, ...(await readBack(client, key)) } };
+}
+
 module.exports = {
   // CreateUploadVideo → decode → put(Buffer) → head/get.
   async 'put-head-get'({ vod, input }) {
@@ -98,44 +109,16 @@ module.exports = {
 
   // CreateUploadImage with its required ImageType → put → read back.
   async 'image-upload'({ vod, input }) {
-    const data = fs.readFileSync(input);
-    const answer = await vod.call(
-      'CreateUploadImage',
-      { ImageType: 'default', ImageExt: 'png', Title: 'conformance image' },
-      'POST'
-    );
-    const t = target(answer);
-    const client = ossClient(t);
-    const key = t.address.FileName;
-    await client.put(key, data);
-    return {
-      mediaId: answer.ImageId,
-      imageURL: answer.ImageURL,
-      bucket: t.address.Bucket,
-      key,
-      ...(await readBack(client, key)),
-    };
+    const params = { ImageType: 'default', ImageExt: 'png', Title: 'conformance image' };
+    const { answer, facts } = await putMedia(vod, 'CreateUploadImage', params, input);
+    return { mediaId: answer.ImageId, imageURL: answer.ImageURL, ...facts };
   },
 
   // CreateUploadAttachedMedia with BusinessType and MediaExt → put → read back.
   async 'attached-upload'({ vod, input }) {
-    const data = fs.readFileSync(input);
-    const answer = await vod.call(
-      'CreateUploadAttachedMedia',
-      { BusinessType: 'watermark', MediaExt: 'png', Title: 'conformance watermark' },
-      'POST'
-    );
-    const t = target(answer);
-    const client = ossClient(t);
-    const key = t.address.FileName;
-    await client.put(key, data);
-    return {
-      mediaId: answer.MediaId,
-      mediaURL: answer.MediaURL,
-      bucket: t.address.Bucket,
-      key,
-      ...(await readBack(client, key)),
-    };
+    const params = { BusinessType: 'watermark', MediaExt: 'png', Title: 'conformance watermark' };
+    const { answer, facts } = await putMedia(vod, 'CreateUploadAttachedMedia', params, input);
+    return { mediaId: answer.MediaId, mediaURL: answer.MediaURL, ...facts };
   },
 
   // Video A's credential writes A's key, then tries B's key and reading it.
