@@ -122,7 +122,7 @@ func runSuite(t *testing.T, node string, steps []nodeStep, useTLS bool) {
 		require.NoError(t, os.WriteFile(bundle, authorities, 0o600))
 		env = append(env, "NODE_EXTRA_CA_CERTS="+bundle)
 	}
-	outcomes, stderr := runNode(t, node, dir, plan, env)
+	outcomes, stderr := runNode(t, node, plan, env)
 	for _, step := range steps {
 		name := step.testName()
 		t.Run(name, func(t *testing.T) {
@@ -182,22 +182,21 @@ type stepOutcome struct {
 	Error  json.RawMessage `json:"error"`
 }
 
-// runNode runs the plan and returns each entry's outcome by name, and
+// runNode runs the plan, passed in CONFORMANCE_PLAN with every emulator's
+// endpoint and root AccessKey, and returns each entry's outcome by name, and
 // node's stderr for failure messages. A step that failed is reported by
 // its subtest; only a run that could not report (no plan read, a crash)
 // fails here.
-func runNode(t *testing.T, node, dir string, plan []planEntry, env []string) (map[string]stepOutcome, string) {
+func runNode(t *testing.T, node string, plan []planEntry, env []string) (map[string]stepOutcome, string) {
 	t.Helper()
-	planFile := filepath.Join(dir, "plan.json")
 	b, err := json.Marshal(plan)
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(planFile, b, 0o600))
 
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "run.js", planFile)
+	cmd := exec.CommandContext(ctx, node, "run.js")
 	cmd.Dir = nodeDir
-	cmd.Env = append(append(os.Environ(), "NO_PROXY=*"), env...)
+	cmd.Env = append(append(os.Environ(), "NO_PROXY=*", "CONFORMANCE_PLAN="+string(b)), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()

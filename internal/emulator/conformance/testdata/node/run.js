@@ -1,13 +1,12 @@
 'use strict';
-// Entry point: node run.js <plan.json>. The plan (written by
-// node_test.go) is a list of {name, step, input, ttlMs, vod: {endpoint,
+// Entry point: node run.js, with the plan in CONFORMANCE_PLAN (JSON, set by
+// node_test.go): a list of {name, step, input, ttlMs, vod: {endpoint,
 // accessKeyId, accessKeySecret}}, each entry with its own emulator. All
 // entries run at once; each prints one JSON line as it ends,
 // {"name", "result"} or {"name", "error"}, and the exit code is 1 if any
 // failed. One process for all steps: loading the clients costs more CPU
 // than most steps.
 
-const fs = require('node:fs');
 const { vodCaller, failure } = require('./lib');
 
 const steps = {
@@ -23,9 +22,9 @@ async function runEntry(entry) {
   return step({ vod: vodCaller(entry.vod), input: entry.input, ttlMs: entry.ttlMs });
 }
 
-async function main(argv) {
-  if (argv.length !== 1) throw new Error('usage: node run.js <plan.json>');
-  const plan = JSON.parse(fs.readFileSync(argv[0], 'utf8'));
+async function main() {
+  if (!process.env.CONFORMANCE_PLAN) throw new Error('CONFORMANCE_PLAN is not set; run the suite with go test');
+  const plan = JSON.parse(process.env.CONFORMANCE_PLAN);
   let failed = false;
   await Promise.all(
     plan.map(entry =>
@@ -41,7 +40,7 @@ async function main(argv) {
   if (failed) process.exitCode = 1;
 }
 
-main(process.argv.slice(2)).catch(err => {
+main().catch(err => {
   process.stderr.write(`${err && err.stack}\n`);
   process.exitCode = 2;
 });
