@@ -9,23 +9,24 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
+// params builds request parameters from name, value pairs.
+func params(kv ...string) map[string]string {
+	p := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		p[kv[i]] = kv[i+1]
+	}
+	return p
+}
+
+// videoParams is a valid CreateUploadVideo with kv set over it.
+func videoParams(kv ...string) map[string]string {
+	return params(append([]string{"Title", "t", "FileName", "a.mp4"}, kv...)...)
+}
+
 func TestValidationRules(t *testing.T) {
 	t.Parallel()
 	srv := newTestServer(t, Options{})
-	video := func(kv ...string) map[string]string {
-		p := map[string]string{"Title": "t", "FileName": "a.mp4"}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p[kv[i]] = kv[i+1]
-		}
-		return p
-	}
-	kv := func(kv ...string) map[string]string {
-		p := map[string]string{}
-		for i := 0; i+1 < len(kv); i += 2 {
-			p[kv[i]] = kv[i+1]
-		}
-		return p
-	}
+	video, kv := videoParams, params
 	tags := func(n, size int) string {
 		t := make([]string, n)
 		for i := range t {
@@ -139,6 +140,16 @@ func TestValidationRules(t *testing.T) {
 			"UploadMetadatas", `[{"SourceURL":"http://127.0.0.1:1/0.mp4","Title":"🎉"}]`), 400, "IllegalCharacters"},
 		{"metadata file size string", "UploadMediaByURL", kv("UploadURLs", urls(1),
 			"UploadMetadatas", `[{"SourceURL":"http://127.0.0.1:1/0.mp4","Title":"t","FileSize":"123","CateId":"7"}]`), 200, ok},
+		{"metadata template group unknown", "UploadMediaByURL", kv("UploadURLs", urls(1),
+			"UploadMetadatas", `[{"SourceURL":"http://127.0.0.1:1/0.mp4","Title":"t","TemplateGroupId":"nope"}]`), 404, "InvalidTemplateGroupId.NotFound"},
+		{"metadata description too long", "UploadMediaByURL", kv("UploadURLs", urls(1),
+			"UploadMetadatas", `[{"SourceURL":"http://127.0.0.1:1/0.mp4","Title":"t","Description":"`+strings.Repeat("d", 1025)+`"}]`), 400, "LengthExceededMax"},
+		{"metadata 17 tags", "UploadMediaByURL", kv("UploadURLs", urls(1),
+			"UploadMetadatas", `[{"SourceURL":"http://127.0.0.1:1/0.mp4","Title":"t","Tags":"`+tags(17, 3)+`"}]`), 400, "TagsExceededMax"},
+		{"metadata extension unsupported", "UploadMediaByURL", kv("UploadURLs", urls(1),
+			"UploadMetadatas", `[{"SourceURL":"http://127.0.0.1:1/0.mp4","Title":"t","FileExtension":"exe"}]`), 400, "InvalidFileName.Extension"},
+		{"metadata without source", "UploadMediaByURL", kv("UploadURLs", urls(1),
+			"UploadMetadatas", `[{"Title":"t"}]`), 400, "InvalidParameter"},
 		{"metadata file size not a number", "UploadMediaByURL", kv("UploadURLs", urls(1),
 			"UploadMetadatas", `[{"SourceURL":"http://127.0.0.1:1/0.mp4","Title":"t","FileSize":"big"}]`), 400, "InvalidParameter"},
 
@@ -156,6 +167,7 @@ func TestValidationRules(t *testing.T) {
 		{"delete type unknown", "DeleteImage", kv("DeleteImageType", "Title"), 400, "InvalidParameter"},
 		{"delete by id needs ids", "DeleteImage", kv("DeleteImageType", "ImageId"), 400, "MissingParameter"},
 		{"delete by URL needs URLs", "DeleteImage", kv("DeleteImageType", "ImageURL"), 400, "MissingParameter"},
+		{"delete by video needs the video", "DeleteImage", kv("DeleteImageType", "VideoId", "ImageType", "All"), 400, "MissingParameter"},
 		{"delete by video needs type", "DeleteImage", kv("DeleteImageType", "VideoId", "VideoId", "v"), 400, "MissingParameter"},
 		{"delete snapshots of nothing", "DeleteImage", kv("DeleteImageType", "VideoId", "VideoId", "v", "ImageType", "All"), 404, "InvalidVideo.NotFound"},
 		{"delete snapshot type unknown", "DeleteImage", kv("DeleteImageType", "VideoId", "VideoId", "v", "ImageType", "Cover"), 400, "InvalidParameter"},
@@ -188,5 +200,51 @@ func TestFileExtension(t *testing.T) {
 	}
 	for in, want := range tests {
 		assert.Equal(t, want, fileExtension(in), in)
+	}
+}
+
+// TestSharedRules applies the rules every Create action and
+// UploadMediaByURL share to each of them.
+func TestSharedRules(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, Options{})
+	base := map[string]map[string]string{
+		"CreateUploadVideo":         {"Title": "t", "FileName": "a.mp4"},
+		"CreateUploadImage":         {"ImageType": "default"},
+		"CreateUploadAttachedMedia": {"BusinessType": "watermark", "MediaExt": "png"},
+		"UploadMediaByURL":          {"UploadURLs": encodeURLs("http://127.0.0.1:1/a.mp4")},
+	}
+	rules := []struct {
+		name, param, value string
+		status             int
+		code               string
+		skip               string // an action without the parameter
+	}{
+		{"storage", "StorageLocation", "outin-other", 404, "InvalidStorage.NotFound", ""},
+		{"app id", "AppId", "application", 400, "InvalidParameter", ""},
+		{"user data", "UserData", "not json", 400, "InvalidParameter", ""},
+		{"extend", "UserData", `{"Extend":"` + strings.Repeat("x", 600) + `"}`, 400, "InvalidParameter", ""},
+		{"template group", "TemplateGroupId", "nope", 404, "InvalidTemplateGroupId.NotFound", "image attached"},
+		{"description", "Description", strings.Repeat("d", 1025), 400, "LengthExceededMax", "url"},
+		{"description emoji", "Description", "🎉", 400, "IllegalCharacters", "url"},
+		{"cate id", "CateId", "-3", 400, "InvalidParameter", "url attached"},
+		{"tags", "Tags", strings.Repeat("t,", 17), 400, "TagsExceededMax", "url"},
+		{"file size", "FileSize", "x", 400, "InvalidParameter", "url image"},
+	}
+	short := map[string]string{"CreateUploadVideo": "video", "CreateUploadImage": "image",
+		"CreateUploadAttachedMedia": "attached", "UploadMediaByURL": "url"}
+	for action, params := range base {
+		for _, r := range rules {
+			if strings.Contains(r.skip, short[action]) {
+				continue
+			}
+			p := map[string]string{r.param: r.value}
+			for k, v := range params {
+				p[k] = v
+			}
+			res := rawCall(t, srv, signedParams(srv, http.MethodGet, action, p))
+			assert.Equal(t, r.status, res.Status, "%s %s", action, r.name)
+			assert.Equal(t, r.code, res.code(), "%s %s", action, r.name)
+		}
 	}
 }

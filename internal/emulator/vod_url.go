@@ -163,6 +163,11 @@ func uploadMetadatas(p rpcParams, name, v string) *rpcError {
 		if m.FileExtension != "" && !inList(videoExts+" "+audioExts, strings.ToLower(m.FileExtension)) {
 			return badExtension()
 		}
+		if m.TemplateGroupID != "" && m.WorkflowID == "" {
+			if err := knownTemplateGroup(p, "TemplateGroupId", m.TemplateGroupID); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
