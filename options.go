@@ -192,8 +192,9 @@ func WithRegion(region string) ClientOption { return func(o *Options) { o.Region
 // WithEndpoint points the VOD API client somewhere else, e.g. an emulator.
 func WithEndpoint(url string) ClientOption { return func(o *Options) { o.Endpoint = url } }
 
-// WithHTTPClient sets the client for OSS requests; its transport's TLS
-// configuration also applies to VOD calls.
+// WithHTTPClient sets the client for OSS requests.
+//
+// Its transport's TLS configuration also applies to VOD calls.
 func WithHTTPClient(c *http.Client) ClientOption { return func(o *Options) { o.HTTPClient = c } }
 
 // WithMaxInFlightParts caps parts in flight across all uploads.

@@ -165,9 +165,9 @@ func (u *Uploader) CreateImageUpload(ctx context.Context, m ImageMeta) (*UploadT
 }
 
 // CreateAttachedMediaUpload registers an attached media file and returns
-// the ticket a client uploads it with (CreateUploadAttachedMedia). Set
-// MediaExt or a FileName with an extension, or VOD decides the extension;
-// fileSize may be 0 when unknown.
+// the ticket a client uploads it with (CreateUploadAttachedMedia).
+// Set MediaExt or a FileName with an extension, or VOD decides the
+// extension; fileSize may be 0 when unknown.
 func (u *Uploader) CreateAttachedMediaUpload(ctx context.Context, m AttachedMediaMeta, fileSize int64) (*UploadTicket, error) {
 	return u.issue(ctx, "CreateAttachedMediaUpload", KindAttachedMedia, u.attachedMedia(m), fileSize)
 }
