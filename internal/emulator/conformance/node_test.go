@@ -145,7 +145,9 @@ func effectiveTTL(ttl time.Duration) time.Duration {
 }
 
 // nodeBinary finds node and checks the pinned dependencies are installed.
-// Only a machine without node at all skips, and not in CI.
+// Outside CI (requiredEnv unset) a machine without node, or without the
+// installed clients, skips with the command that installs them; in CI
+// either is a failure.
 func nodeBinary(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
@@ -168,8 +170,15 @@ func nodeBinary(t *testing.T) string {
 			err = json.Unmarshal(b, &meta)
 		}
 		if err != nil || meta.Version != want {
-			t.Fatalf("%s %s is not installed for the Node.js conformance suite (found %q); from the repository root run:\n\t%s",
+			msg := fmt.Sprintf("%s %s is not installed for the Node.js conformance suite (found %q); from the repository root run:\n\t%s",
 				pkg, want, meta.Version, installCommand)
+			if os.Getenv(requiredEnv) != "" {
+				t.Fatal(msg)
+			}
+			// No test touches the network, so the suite cannot install
+			// its clients itself; a fresh clone's go test ./... passes
+			// without them and says how to include them. CI installs them.
+			t.Skip(msg)
 		}
 	}
 	return node
