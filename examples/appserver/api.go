@@ -118,6 +118,9 @@ type ticketResponse struct {
 	UploadAddress string     `json:"upload_address"`
 	UploadAuth    credential `json:"upload_auth"`
 	RequestID     string     `json:"request_id,omitempty"`
+	// RefreshToken (videos only) is what POST /v1/videos/{id}/refresh
+	// asks for: proof that this client created the video.
+	RefreshToken credential `json:"refresh_token,omitempty"`
 	// Expires is when the credential lapses (RFC 3339); refresh before.
 	Expires time.Time `json:"expires"`
 }
@@ -129,6 +132,7 @@ func (r ticketResponse) LogValue() slog.Value {
 		slog.String("id", r.VideoID+r.ImageID+r.MediaID),
 		slog.String("upload_address", r.UploadAddress),
 		slog.String("upload_auth", redacted),
+		slog.String("refresh_token", redacted),
 		slog.Time("expires", r.Expires),
 	)
 }
