@@ -41,6 +41,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		verbose bool
 	)
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
+	fs.StringVar(&opts.Hostname, "hostname", "", "host name to advertise instead of the listener's IP, e.g. localhost: "+
+		"clients then address buckets as <bucket>.<hostname> (virtual-hosted style), which must resolve to the listener")
 	fs.DurationVar(&opts.STSTTL, "sts-ttl", emulator.DefaultSTSTTL, "lifetime of issued upload credentials")
 	fs.StringVar(&opts.AccessKeyID, "access-key-id", "", "root AccessKey ID (random when empty)")
 	fs.StringVar(&opts.AccessKeySecret, "access-key-secret", "", "root AccessKey secret (random when empty)")

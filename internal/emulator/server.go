@@ -46,6 +46,16 @@ const DefaultRegion = "cn-shanghai"
 type Options struct {
 	// Addr is the listen address. Default "127.0.0.1:0" (a free port).
 	Addr string
+	// Hostname, when set, is the host name the emulator advertises in URL
+	// and in every UploadAddress Endpoint instead of the listener's IP, e.g.
+	// "localhost": clients then address buckets virtual-hosted style,
+	// "<bucket>.<Hostname>:<port>", as they do OSS's own endpoints, so the
+	// name and its subdomains must resolve to the listener (browsers map
+	// *.localhost to loopback; Go and Node resolvers usually do not). With
+	// an IP endpoint, the default, aliyun-oss-go-sdk uses path style and
+	// ali-oss sends "<bucket>.oss-<region>.aliyuncs.com" in Host; the
+	// emulator serves all three.
+	Hostname string
 	// AccessKeyID and AccessKeySecret are the root AccessKey that signs VOD
 	// calls. Random when empty.
 	AccessKeyID     string
@@ -59,6 +69,15 @@ type Options struct {
 	Storage StorageMode
 	// Dir is the directory used by StorageDir.
 	Dir string
+	// CORSOrigins are the origins the buckets' CORS rule allows, in OSS's
+	// AllowedOrigin syntax: "*", or a full origin with at most one "*"
+	// ("https://*.example.com"). Default {"*"}. Methods GET, PUT, POST,
+	// DELETE and HEAD and any request header are allowed; ETag,
+	// x-oss-request-id and x-oss-version-id are exposed.
+	CORSOrigins []string
+	// CORSMaxAge is the rule's MaxAgeSeconds, sent as
+	// Access-Control-Max-Age. Zero sends none, like a rule without one.
+	CORSMaxAge int
 	// Faults are injected into OSS requests. Zero means none.
 	Faults Faults
 	// Logger receives one line per request at debug level. Default: silent.
@@ -127,6 +146,9 @@ func New(opts Options) (*Server, error) {
 	if opts.AccessKeySecret == "" {
 		opts.AccessKeySecret = randomHex(15)
 	}
+	if opts.CORSOrigins == nil {
+		opts.CORSOrigins = []string{"*"}
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -142,7 +164,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("emulator: listen %s: %w", opts.Addr, err)
 	}
 	s := &Server{
-		URL:             "http://" + ln.Addr().String(),
+		URL:             "http://" + advertisedHost(ln.Addr(), opts.Hostname),
 		AccessKeyID:     opts.AccessKeyID,
 		AccessKeySecret: opts.AccessKeySecret,
 		Region:          opts.Region,
@@ -202,12 +224,26 @@ func (s *Server) Close() {
 	}
 }
 
-// Host is the listener's host:port, which the VOD client takes as Domain.
-func (s *Server) Host() string { return strings.TrimPrefix(s.URL, "http://") }
+// Host is the advertised host:port, which the VOD client takes as Domain.
+func (s *Server) Host() string {
+	_, host, _ := strings.Cut(s.URL, "://")
+	return host
+}
 
-// ServeHTTP routes a request to the VOD RPC API or to OSS.
+// advertisedHost is host:port of URL: the listener's address, or hostname
+// with the listener's port.
+func advertisedHost(addr net.Addr, hostname string) string {
+	if hostname == "" {
+		return addr.String()
+	}
+	_, port, _ := net.SplitHostPort(addr.String())
+	return net.JoinHostPort(hostname, port)
+}
+
+// ServeHTTP routes a request to the VOD RPC API or to OSS. VOD is served
+// only on a Host that names no bucket.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if isRPC(r) {
+	if _, _, virtual := s.bucketHost(r.Host); !virtual && isRPC(r) {
 		s.serveVOD(w, r)
 		return
 	}
@@ -243,3 +279,10 @@ func newRequestID() string {
 }
 
 var errNotFound = errors.New("emulator: not found")
+
+// Client returns an HTTP client for the emulator's endpoints, with its own
+// connection pool.
+func (s *Server) Client() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	return &http.Client{Transport: tr}
+}
