@@ -88,6 +88,11 @@ func (s *Server) expireCredentials(match func(*mediaRecord) bool) {
 
 // uploadAuth encodes c the way VOD's UploadAuth field does.
 func (s *Server) uploadAuth(c *stsCredential) string {
+	// Expires is read under s.mu: ExpireCredentials rewrites it while a
+	// refresh may be encoding the same credential.
+	s.mu.Lock()
+	expires := c.Expires
+	s.mu.Unlock()
 	v := struct {
 		AccessKeyID     string `json:"AccessKeyId"`
 		AccessKeySecret string `json:"AccessKeySecret"`
@@ -100,7 +105,7 @@ func (s *Server) uploadAuth(c *stsCredential) string {
 		AccessKeySecret: c.AccessKeySecret,
 		SecurityToken:   c.SecurityToken,
 		Expiration:      formatSeconds(s.opts.STSTTL),
-		ExpireUTCTime:   c.Expires.UTC().Format(time.RFC3339),
+		ExpireUTCTime:   expires.UTC().Format(time.RFC3339),
 		Region:          s.opts.Region,
 	}
 	auth := encodeJSONBase64(v)
