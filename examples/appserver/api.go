@@ -9,11 +9,11 @@ import (
 	"github.com/vodupload/vodupload"
 )
 
-// The wire format: snake_case JSON in both directions. Requests mirror
-// the VOD parameters of the same names; responses carry VOD's
-// UploadAddress and UploadAuth unchanged (base64), so VOD's web, iOS and
-// Android upload SDKs take them as they are, and a Go client maps them to
-// vodupload.UploadTicket field by field (see README.md).
+// The wire format: requests are snake_case JSON mirroring the VOD
+// parameters of the same names; responses are tickets in VOD's own field
+// names with VOD's UploadAddress and UploadAuth unchanged (base64), so
+// VOD's web, iOS and Android upload SDKs take them as they are and a Go
+// client decodes them into vodupload.UploadTicket (see README.md).
 
 type videoRequest struct {
 	Title           string    `json:"title"`
@@ -106,23 +106,25 @@ func (v attachedMediaRequest) meta() vodupload.AttachedMediaMeta {
 	}
 }
 
-// ticketResponse is a ticket as the client receives it. Exactly one of
-// the ID fields is set, by the kind of media.
+// ticketResponse is a ticket as the client receives it, in VOD's own
+// names (the CreateUploadVideo/Image/AttachedMedia answers' fields), which
+// VOD's client SDKs expect and vodupload.UploadTicket decodes. Exactly one
+// of the ID fields is set, by the kind of media.
 type ticketResponse struct {
-	VideoID       string     `json:"video_id,omitempty"`
-	ImageID       string     `json:"image_id,omitempty"`
-	ImageURL      string     `json:"image_url,omitempty"`
-	MediaID       string     `json:"media_id,omitempty"`
-	MediaURL      string     `json:"media_url,omitempty"`
-	FileURL       string     `json:"file_url,omitempty"`
-	UploadAddress string     `json:"upload_address"`
-	UploadAuth    credential `json:"upload_auth"`
-	RequestID     string     `json:"request_id,omitempty"`
+	VideoID       string     `json:"VideoId,omitempty"`
+	ImageID       string     `json:"ImageId,omitempty"`
+	ImageURL      string     `json:"ImageURL,omitempty"`
+	MediaID       string     `json:"MediaId,omitempty"`
+	MediaURL      string     `json:"MediaURL,omitempty"`
+	FileURL       string     `json:"FileURL,omitempty"`
+	RequestID     string     `json:"RequestId,omitempty"`
+	UploadAddress string     `json:"UploadAddress"`
+	UploadAuth    credential `json:"UploadAuth"`
+	// Expires is when the credential lapses (RFC 3339); refresh before.
+	Expires time.Time `json:"Expires"`
 	// RefreshToken (videos only) is what POST /v1/videos/{id}/refresh
 	// asks for: proof that this client created the video.
-	RefreshToken credential `json:"refresh_token,omitempty"`
-	// Expires is when the credential lapses (RFC 3339); refresh before.
-	Expires time.Time `json:"expires"`
+	RefreshToken credential `json:"RefreshToken,omitempty"`
 }
 
 // LogValue keeps the credential out of logs: slog would otherwise

@@ -25,5 +25,5 @@ func TestTicketCredentialRedaction(t *testing.T) {
 
 	b, err := json.Marshal(tr)
 	require.NoError(t, err)
-	assert.Contains(t, string(b), `"upload_auth":"`+auth+`"`, "the client still receives the credential")
+	assert.Contains(t, string(b), `"UploadAuth":"`+auth+`"`, "the client still receives the credential")
 }

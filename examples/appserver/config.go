@@ -37,6 +37,8 @@ type config struct {
 	refreshTTL     time.Duration
 	corsOrigins    listFlag
 	skipCredCheck  bool
+	web            bool
+	aliOSSJS       string
 	callTimeout    time.Duration
 	shutdownGrace  time.Duration
 	clients        []Client
@@ -74,6 +76,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.refreshKeyFile, "refresh-key-file", "", "file with the refresh token keys, one per line, the first signs; re-read on SIGHUP (default: $"+refreshKeyEnv+", comma separated)")
 	fs.DurationVar(&c.refreshTTL, "refresh-ttl", DefaultRefreshTTL, "how long a refresh token stays valid; each refresh issues a new one")
 	fs.Var(&c.corsOrigins, "cors-origin", "web origin allowed to call the API from a browser, e.g. https://app.example.com (repeatable or comma separated; default none)")
+	fs.BoolVar(&c.web, "web", false, "serve the upload page at /")
+	fs.StringVar(&c.aliOSSJS, "ali-oss-js", "", "local copy of ali-oss's browser build (dist/aliyun-oss-sdk.min.js) for the page (default: Alibaba's CDN, "+AliOSSCDN+")")
 	fs.BoolVar(&c.skipCredCheck, "skip-credential-check", false, "start without checking the VOD AccessKey (offline development)")
 	fs.DurationVar(&c.callTimeout, "call-timeout", DefaultCallTimeout, "limit for the VOD call behind one request")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-timeout", 15*time.Second, "how long in-flight requests may finish on SIGINT/SIGTERM")
@@ -216,7 +220,7 @@ func stripComment(line string) string {
 
 func (c config) serverOptions() Options {
 	return Options{Clients: c.clients, RefreshKeys: c.refreshKeys, RefreshTTL: c.refreshTTL,
-		CORSOrigins: c.corsOrigins, Rate: rate.Limit(c.rate), Burst: c.burst, CallTimeout: c.callTimeout}
+		CORSOrigins: c.corsOrigins, Web: c.web, AliOSSJS: c.aliOSSJS, Rate: rate.Limit(c.rate), Burst: c.burst, CallTimeout: c.callTimeout}
 }
 
 func (c config) uploaderOptions() []vodupload.Option {

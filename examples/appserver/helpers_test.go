@@ -219,3 +219,6 @@ func (r ticketResponse) uploadTicket() *vodupload.UploadTicket {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// slogJSON logs JSON lines to w.
+func slogJSON(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }

@@ -50,6 +50,11 @@ type Options struct {
 	// RefreshTTL is how long a refresh token is valid. Default
 	// DefaultRefreshTTL.
 	RefreshTTL time.Duration
+	// Web serves the upload page at / (see web.go). Default off.
+	Web bool
+	// AliOSSJS is a local file with ali-oss's browser build for the page
+	// to load from the AppServer; empty loads AliOSSCDN.
+	AliOSSJS string
 	// CORSOrigins are the web origins ("https://app.example.com") whose
 	// pages may call the API from a browser. Default none.
 	CORSOrigins []string
@@ -115,6 +120,7 @@ type Server struct {
 	tokens      atomic.Pointer[tokenSet]    // replaced whole by SetClients
 	refreshKeys atomic.Pointer[refreshKeys] // replaced whole by SetRefreshKeys
 	cors        corsPolicy
+	page        *page // nil without Options.Web
 	limiters    *limiterSet
 	handler     http.Handler
 }
@@ -141,6 +147,11 @@ func NewServer(vod Issuer, opts Options) (*Server, error) {
 	}
 	if err := s.SetRefreshKeys(opts.RefreshKeys); err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
+	}
+	if opts.Web {
+		if s.page, err = newPage(opts.AliOSSJS); err != nil {
+			return nil, fmt.Errorf("new server: %w", err)
+		}
 	}
 	s.handler = s.accessLog(s.recoverPanics(s.withCORS(s.routes())))
 	return s, nil
@@ -178,13 +189,17 @@ type route struct {
 }
 
 func (s *Server) endpoints() []route {
-	return []route{
+	var page []route
+	if s.page != nil {
+		page = s.page.routes()
+	}
+	return append(page, []route{
 		{http.MethodGet, "/healthz", http.HandlerFunc(s.healthz)},
 		{http.MethodPost, "/v1/videos", s.protect(s.createVideo)},
 		{http.MethodPost, "/v1/videos/{id}/refresh", s.protect(s.refreshVideo)},
 		{http.MethodPost, "/v1/images", s.protect(s.createImage)},
 		{http.MethodPost, "/v1/attached-media", s.protect(s.createAttachedMedia)},
-	}
+	}...)
 }
 
 // routes registers every endpoint, its CORS preflight, a JSON 405 for
