@@ -33,9 +33,9 @@ var updateScreenshot = flag.Bool("update-screenshot", false, "rewrite upload-pag
 const aliOSSEnv = "VODUPLOAD_ALI_OSS_JS"
 
 // aliOSSCandidates are where the repository's npm installs put ali-oss,
-// relative to this directory.
+// relative to this directory: .ci/run runs npm ci in testdata/browser.
 var aliOSSCandidates = []string{
-	"../../internal/emulator/conformance/testdata/node/node_modules/ali-oss/dist/aliyun-oss-sdk.min.js",
+	"testdata/browser/node_modules/ali-oss/dist/aliyun-oss-sdk.min.js",
 }
 
 // browserDeps finds Chromium and ali-oss, or skips the test when run
@@ -47,7 +47,7 @@ func browserDeps(t *testing.T) (chromium, aliOSS string) {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s not found; .ci/run installs it", what)
 		}
-		t.Skipf("%s not found: skipping the browser test (apt-get install chromium; npm ci as .ci/run does, or set $%s)", what, aliOSSEnv)
+		t.Skipf("%s not found: skipping the browser test (apt-get install chromium; npm ci --prefix examples/appserver/testdata/browser; or set $%s)", what, aliOSSEnv)
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
 		if p, err := exec.LookPath(name); err == nil {
