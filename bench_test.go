@@ -8,7 +8,7 @@ package vodupload
 //
 // Here client and emulator share one process, so these numbers include the
 // stand-in's CPU; for client-only CPU-seconds per GiB and peak RSS, run
-// go run ./internal/cmd/uploadbench (see .notes/performance.md).
+// go run ./internal/cmd/uploadbench (see the README's Performance section).
 
 import (
 	"context"

@@ -1,19 +1,11 @@
 package vodupload
 
 import (
-	"encoding/binary"
 	"fmt"
-	"io"
 	"maps"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
 
 	"github.com/vodupload/vodupload/internal/emulator"
 )
@@ -89,25 +81,4 @@ func formatFaults(f map[string]int64) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, f[k]))
 	}
 	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
-}
-
-// writeRandomFile writes size pseudo-random bytes from seed to path.
-func writeRandomFile(t *testing.T, path string, size int64, seed uint64) {
-	t.Helper()
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	require.NoError(t, err)
-	var s [32]byte
-	binary.LittleEndian.PutUint64(s[:], seed)
-	_, err = io.CopyN(f, rand.NewChaCha8(s), size)
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
-}
-
-// writeNote writes a file under .notes/ for the lead to merge into the
-// README.
-func writeNote(t *testing.T, name, text string) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(".notes", 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(".notes", name), []byte(text), 0o644))
-	t.Logf("wrote .notes/%s", name)
 }

@@ -105,7 +105,7 @@ func TestCheckCredentialsNamesTheEnvironment(t *testing.T) {
 	var ce *CredentialError
 	require.ErrorAs(t, err, &ce)
 	assert.Equal(t, "env", ce.Provider)
-	assert.Equal(t, "no VOD credential from the env provider: set ALIBABA_CLOUD_ACCESS_KEY_ID and "+
+	assert.Equal(t, "CheckCredentials: no VOD credential from the env provider: set ALIBABA_CLOUD_ACCESS_KEY_ID and "+
 		"ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for an STS token)", err.Error())
 	assert.Zero(t, srv.Counters().Requests["GetVideoInfo"], "no call is signed without a credential")
 

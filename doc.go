@@ -10,6 +10,8 @@
 // failed upload is either aborted or, with checkpoints on, left resumable
 // under the same VideoId.
 //
-// Tests and local development run against internal/emulator, an in-process
-// VOD+OSS server; see examples/emulator to run it standalone.
+// Tests and local development run against an emulator of VOD and OSS that
+// checks signatures and credential expiry like the real services: install
+// it with go install github.com/vodupload/vodupload/examples/emulator@latest
+// and point WithEndpoint at it (see the README's "The emulator").
 package vodupload

@@ -12,26 +12,58 @@ import (
 	"github.com/vodupload/vodupload/internal/uploadauth"
 )
 
-// APIError is an error answer from VOD or OSS: the service, the action, the
-// HTTP status and the service's Code, Message and RequestID (quote the
-// RequestID when you contact Alibaba Cloud support). Match it with
-// errors.As. It never contains credentials.
-type APIError = apierr.Error
+// Every error a public method returns starts with the method's name
+// ("UploadVideo: ...", "CreateVideoUpload: ...") and matches the types and
+// sentinels below with errors.As and errors.Is.
+
+// Service names the service an APIError comes from.
+type Service string
 
 // Services an APIError can come from.
 const (
-	ServiceVOD = apierr.VOD
-	ServiceOSS = apierr.OSS
+	ServiceVOD Service = "VOD"
+	ServiceOSS Service = "OSS"
 )
+
+// APIError is an error answer from VOD or OSS: the service, the action, the
+// HTTP status and the service's Code, Message and RequestID (quote the
+// RequestID when you contact Alibaba Cloud support). Match it with
+// errors.As. It never contains credentials. Its text reads
+// "VOD CreateUploadVideo: Code (HTTP 400): message [RequestId ...]".
+type APIError struct {
+	Service    Service
+	Op         string // the action, e.g. "CreateUploadVideo" or "UploadPart"
+	StatusCode int    // HTTP status; 0 when no response arrived
+	Code       string // the service's error code, e.g. "SignatureDoesNotMatch"
+	Message    string
+	RequestID  string
+	HostID     string // OSS's HostId; empty for VOD
+}
+
+func (e *APIError) Error() string { return e.internal().Error() }
+
+// Temporary reports whether repeating the same request may succeed:
+// server errors, throttling and request timeouts. The library has already
+// retried these before it returns one.
+func (e *APIError) Temporary() bool { return e.internal().Temporary() }
+
+// CredentialExpired reports whether OSS refused the upload credential as
+// expired or unknown, which a fresh credential cures.
+func (e *APIError) CredentialExpired() bool { return e.internal().CredentialExpired() }
+
+func (e *APIError) internal() *apierr.Error {
+	return &apierr.Error{Service: apierr.Service(e.Service), Op: e.Op, StatusCode: e.StatusCode,
+		Code: e.Code, Message: e.Message, RequestID: e.RequestID, HostID: e.HostID}
+}
 
 // Sentinel errors, matched with errors.Is.
 var (
 	// ErrValidation is matched by every *ValidationError.
 	ErrValidation = errors.New("invalid input")
 	// ErrEmptySource: the file or stream has no bytes.
-	ErrEmptySource = source.ErrEmpty
+	ErrEmptySource = errors.New("source is empty")
 	// ErrNotRegularFile: the path is a directory, device or pipe.
-	ErrNotRegularFile = source.ErrNotRegular
+	ErrNotRegularFile = errors.New("source is not a regular file")
 	// ErrChecksumMismatch: the CRC64 OSS computed differs from ours; the
 	// bytes were corrupted on the way.
 	ErrChecksumMismatch = errors.New("crc64 mismatch")
@@ -44,15 +76,96 @@ var (
 	// renewed: a ticket upload without a refresh function, or an image or
 	// attached media file (VOD has no refresh API for them) that kept
 	// outliving its credentials.
-	ErrCredentialExpired = uploadauth.ErrNoRefresh
+	ErrCredentialExpired = errors.New("upload credential expired and cannot be renewed")
 	// ErrUploadComplete: RefreshVideoUpload refused a video whose upload
 	// has finished (its VOD status is past Uploading/UploadFail): a fresh
 	// credential would let a client overwrite its source file.
 	ErrUploadComplete = errors.New("upload already complete")
 	// ErrCheckpointLocked: another upload (in this or another process) is
 	// resuming the same checkpoint right now.
-	ErrCheckpointLocked = checkpoint.ErrLocked
+	ErrCheckpointLocked = errors.New("checkpoint locked by another upload")
 )
+
+// sentinel pairs an internal package's error with the exported one it
+// reads as.
+type sentinel struct{ internal, public error }
+
+// sentinels are the internal errors a caller may see, each answered by the
+// exported sentinel errors.Is matches.
+func sentinels() []sentinel {
+	return []sentinel{
+		{source.ErrEmpty, ErrEmptySource},
+		{source.ErrNotRegular, ErrNotRegularFile},
+		{uploadauth.ErrNoRefresh, ErrCredentialExpired},
+		{checkpoint.ErrLocked, ErrCheckpointLocked},
+	}
+}
+
+// public turns what the internal packages returned into what a caller
+// matches: each service answer becomes an *APIError, an internal sentinel
+// also matches its exported twin. The text and the chain stay as they
+// were, so errors.Is still finds context errors, fs.ErrNotExist and the
+// like.
+func public(err error) error {
+	if err == nil {
+		return nil
+	}
+	var also []error
+	walk(err, func(e error) {
+		if ae, ok := e.(*apierr.Error); ok {
+			also = append(also, &APIError{Service: Service(ae.Service), Op: ae.Op, StatusCode: ae.StatusCode,
+				Code: ae.Code, Message: ae.Message, RequestID: ae.RequestID, HostID: ae.HostID})
+		}
+	})
+	for _, s := range sentinels() {
+		if errors.Is(err, s.internal) {
+			also = append(also, s.public)
+		}
+	}
+	if len(also) == 0 {
+		return err
+	}
+	return &publicError{err: err, also: also}
+}
+
+// walk calls fn for err and every error in its tree, in the order
+// errors.As searches them.
+func walk(err error, fn func(error)) {
+	if err == nil {
+		return
+	}
+	fn(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walk(u.Unwrap(), fn)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walk(e, fn)
+		}
+	}
+}
+
+// publicError is an internal error with the exported errors it matches.
+type publicError struct {
+	err  error
+	also []error
+}
+
+func (e *publicError) Error() string   { return e.err.Error() }
+func (e *publicError) Unwrap() []error { return append(e.also, e.err) }
+
+// opError is the error a public method returns: its name first, then the
+// cause in the caller's terms. An *UploadError names its method itself.
+func opError(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *UploadError
+	if errors.As(err, &ue) && ue.Op == op {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, public(err))
+}
 
 // ValidationError says which field of a request or option broke which rule.
 // It is returned before any network call.
@@ -132,10 +245,6 @@ func (e *UploadError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-func intString(n int) string       { return strconv.Itoa(n) }
-func sizeString(n int64) string    { return strconv.FormatInt(n, 10) + " bytes" }
-func floatString(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
-
 // CredentialError says the AccessKey that signs VOD calls is missing or
 // refused; CheckCredentials returns it. Its message names the credential
 // provider and what to set, never a secret, and leaves out the provider's
@@ -185,3 +294,7 @@ func credentialHint(provider string) string {
 	}
 	return "check the " + provider + " provider's configuration"
 }
+
+func intString(n int) string       { return strconv.Itoa(n) }
+func sizeString(n int64) string    { return strconv.FormatInt(n, 10) + " bytes" }
+func floatString(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }

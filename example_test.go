@@ -1,6 +1,7 @@
 package vodupload_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,32 +12,26 @@ import (
 	"time"
 
 	"github.com/vodupload/vodupload"
-	"github.com/vodupload/vodupload/internal/emulator"
 )
 
-// The examples run against the in-process emulator so `go test` checks
-// them. In production, drop the emulator and the two options that point at
-// it: New() then reads the AccessKey from the environment (or the SDK's
-// default chain) and talks to VOD in cn-shanghai.
-func newExampleUploader(opts ...vodupload.Option) (*vodupload.Uploader, *emulator.Server) {
-	srv, err := emulator.New(emulator.Options{})
-	if err != nil {
-		log.Fatal(err)
+// newUploader is how a program builds its Uploader: New reads the
+// AccessKey from ALIBABA_CLOUD_ACCESS_KEY_ID and
+// ALIBABA_CLOUD_ACCESS_KEY_SECRET (or the SDK's default chain) and talks
+// to VOD in cn-shanghai. VOD_ENDPOINT, when set, points it elsewhere: `go
+// test` sets it to an emulator, so these examples run as they stand.
+func newUploader(opts ...vodupload.Option) *vodupload.Uploader {
+	if endpoint := os.Getenv("VOD_ENDPOINT"); endpoint != "" {
+		opts = append(opts, vodupload.WithEndpoint(endpoint))
 	}
-	opts = append([]vodupload.Option{
-		vodupload.WithEndpoint(srv.URL),
-		vodupload.WithCredentials(vodupload.StaticCredentials(srv.AccessKeyID, srv.AccessKeySecret)),
-	}, opts...)
 	up, err := vodupload.New(opts...)
 	if err != nil {
 		log.Fatal(err)
 	}
-	return up, srv
+	return up
 }
 
 func ExampleUploader_UploadVideo() {
-	up, srv := newExampleUploader()
-	defer srv.Close()
+	up := newUploader()
 
 	res, err := up.UploadVideo(context.Background(),
 		vodupload.FileSource("testdata/sample.mp4"),
@@ -49,8 +44,7 @@ func ExampleUploader_UploadVideo() {
 }
 
 func ExampleReaderSource() {
-	up, srv := newExampleUploader(vodupload.WithPartSize(256<<10), vodupload.WithMultipartThreshold(256<<10))
-	defer srv.Close()
+	up := newUploader(vodupload.WithPartSize(256<<10), vodupload.WithMultipartThreshold(256<<10))
 
 	// Any io.Reader, even of unknown size (-1): it is read into at most
 	// Concurrency+1 part buffers. The name supplies the extension.
@@ -65,15 +59,10 @@ func ExampleReaderSource() {
 }
 
 func ExampleUploader_UploadImage() {
-	up, srv := newExampleUploader()
-	defer srv.Close()
+	up := newUploader()
 
-	png := filepath.Join(os.TempDir(), "vodupload-example-cover.png")
-	if err := os.WriteFile(png, []byte("\x89PNG\r\n\x1a\n...."), 0o600); err != nil {
-		log.Fatal(err)
-	}
-	defer os.Remove(png)
-	res, err := up.UploadImage(context.Background(), vodupload.FileSource(png),
+	png := []byte("\x89PNG\r\n\x1a\n....") // or vodupload.FileSource("cover.png")
+	res, err := up.UploadImage(context.Background(), vodupload.ReaderSource(bytes.NewReader(png), int64(len(png)), "cover.png"),
 		vodupload.ImageMeta{ImageType: "cover", Title: "Cover"})
 	if err != nil {
 		log.Fatal(err)
@@ -83,15 +72,10 @@ func ExampleUploader_UploadImage() {
 }
 
 func ExampleUploader_UploadAttachedMedia() {
-	up, srv := newExampleUploader()
-	defer srv.Close()
+	up := newUploader()
 
-	vtt := filepath.Join(os.TempDir(), "vodupload-example.en.vtt")
-	if err := os.WriteFile(vtt, []byte("WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"), 0o600); err != nil {
-		log.Fatal(err)
-	}
-	defer os.Remove(vtt)
-	res, err := up.UploadAttachedMedia(context.Background(), vodupload.FileSource(vtt),
+	vtt := "WEBVTT\n\n00:00.000 --> 00:01.000\nHello\n"
+	res, err := up.UploadAttachedMedia(context.Background(), vodupload.ReaderSource(strings.NewReader(vtt), int64(len(vtt)), "en.vtt"),
 		vodupload.AttachedMediaMeta{BusinessType: "subtitle", Title: "English"})
 	if err != nil {
 		log.Fatal(err)
@@ -101,8 +85,7 @@ func ExampleUploader_UploadAttachedMedia() {
 }
 
 func ExampleUploader_UploadM3U8() {
-	up, srv := newExampleUploader()
-	defer srv.Close()
+	up := newUploader()
 
 	// The index and every segment it names (checked before VOD is called)
 	// go next to each other under the video's ObjectPrefix.
@@ -121,9 +104,8 @@ func ExampleWithCheckpointDir() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	up, srv := newExampleUploader(vodupload.WithCheckpointDir(dir),
+	up := newUploader(vodupload.WithCheckpointDir(dir),
 		vodupload.WithPartSize(256<<10), vodupload.WithMultipartThreshold(256<<10))
-	defer srv.Close()
 
 	file := filepath.Join(dir, "master.mp4")
 	if err := os.WriteFile(file, make([]byte, 3<<20), 0o600); err != nil {
@@ -155,10 +137,9 @@ func ExampleWithCheckpointDir() {
 
 func ExampleWithProgress() {
 	var last vodupload.Progress
-	up, srv := newExampleUploader(vodupload.WithProgress(func(p vodupload.Progress) {
+	up := newUploader(vodupload.WithProgress(func(p vodupload.Progress) {
 		last = p // called from one goroutine at a time, and once at the end
 	}))
-	defer srv.Close()
 
 	if _, err := up.UploadVideo(context.Background(), vodupload.FileSource("testdata/sample.mp4"),
 		vodupload.VideoMeta{Title: "With progress"}); err != nil {
@@ -171,8 +152,7 @@ func ExampleWithProgress() {
 // An AppServer issues a ticket; a device that holds no AccessKey uploads
 // with it and asks the AppServer for a fresh one when it expires.
 func ExampleUploader_UploadWithTicket() {
-	appServer, srv := newExampleUploader()
-	defer srv.Close()
+	appServer := newUploader()
 	ctx := context.Background()
 
 	ticket, err := appServer.CreateVideoUpload(ctx,
@@ -197,8 +177,7 @@ func ExampleUploader_UploadWithTicket() {
 }
 
 func Example_errors() {
-	up, srv := newExampleUploader()
-	defer srv.Close()
+	up := newUploader()
 	ctx := context.Background()
 
 	// Bad input is refused before any network call, naming the field.
@@ -209,8 +188,8 @@ func Example_errors() {
 	}
 
 	// Service errors carry VOD's or OSS's code and request ID.
-	wrong, _ := vodupload.New(vodupload.WithEndpoint(srv.URL),
-		vodupload.WithCredentials(vodupload.StaticCredentials(srv.AccessKeyID, "wrong-secret")))
+	wrong := newUploader(vodupload.WithCredentials(
+		vodupload.StaticCredentials(os.Getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), "wrong-secret")))
 	_, err = wrong.UploadVideo(ctx, vodupload.FileSource("testdata/sample.mp4"), vodupload.VideoMeta{Title: "x"})
 	var ae *vodupload.APIError
 	if errors.As(err, &ae) {

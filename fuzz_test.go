@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/emulator"
+	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
 // Hostile input and hostile answers: metadata fuzzed through the public
@@ -54,7 +54,7 @@ func FuzzMetadataValidation(f *testing.F) {
 	f.Cleanup(srv.Close)
 	u, err := New(WithEndpoint(srv.URL), WithCredentials(StaticCredentials(srv.AccessKeyID, srv.AccessKeySecret)))
 	require.NoError(f, err)
-	f.Cleanup(u.vod.Close)
+	f.Cleanup(u.vod.(*vodapi.Client).Close)
 
 	f.Fuzz(func(t *testing.T, kind uint8, title, name, description, tags string, cateID int64) {
 		var tagList []string
@@ -161,7 +161,7 @@ func TestPermanentFaultsFailFastWithTypedErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
-		service apierr.Service
+		service Service
 		code    string
 		// spoil turns a good ticket into one the services refuse for good.
 		spoil func(t *testing.T, srv *emulator.Server, ticket *UploadTicket)
@@ -207,7 +207,7 @@ func TestPermanentFaultsFailFastWithTypedErrors(t *testing.T) {
 // hasAPIError reports whether any error in err's tree is an *APIError of
 // service with code. errors.As stops at the first one, which for a
 // failed refresh is OSS's SecurityTokenExpired, not VOD's reason.
-func hasAPIError(err error, service apierr.Service, code string) bool {
+func hasAPIError(err error, service Service, code string) bool {
 	if ae, ok := err.(*APIError); ok && ae.Service == service && ae.Code == code {
 		return true
 	}

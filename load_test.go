@@ -20,6 +20,7 @@ import (
 
 	"github.com/vodupload/vodupload/internal/crc64"
 	"github.com/vodupload/vodupload/internal/emulator"
+	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
 // gauge tracks a current value and its peak.
@@ -151,7 +152,7 @@ func TestLoadManyUploadsThroughOneUploaderStayBounded(t *testing.T) {
 		WithMaxInFlightParts(loadMaxInFlight), WithConcurrency(loadConcurrency),
 		WithPartSize(256<<10), WithMultipartThreshold(256<<10))
 	require.NoError(t, err)
-	defer u.vod.Close()
+	defer u.vod.(*vodapi.Client).Close()
 
 	base := int64(runtime.NumGoroutine())
 	samples := startSampler()

@@ -103,14 +103,14 @@ func TestBandwidthLimitHolds(t *testing.T) {
 
 func TestAccelerateSetsUserDataAndKeepsEmulatorEndpoint(t *testing.T) {
 	t.Parallel()
-	o := Options{Accelerate: true}
+	o := UploadOptions{Accelerate: true}
 	d := o.accelerated(&UserData{Extend: map[string]string{"k": "v"}})
 	require.NotNil(t, d.AccelerateConfig)
 	assert.Equal(t, "oss", d.AccelerateConfig.Type)
 	assert.Equal(t, "v", d.Extend["k"], "other fields kept")
 	custom := &UserData{AccelerateConfig: &AccelerateConfig{Type: "oss", Domain: "https://example.invalid"}}
 	assert.Same(t, custom, o.accelerated(custom), "an explicit config wins")
-	assert.Nil(t, Options{}.accelerated(nil))
+	assert.Nil(t, UploadOptions{}.accelerated(nil))
 
 	// Against the emulator (not an aliyuncs.com endpoint) uploads still work.
 	srv := newEmulator(t, emulator.Options{})

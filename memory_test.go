@@ -121,7 +121,7 @@ func TestPeakHeap(t *testing.T) {
 			// Discard storage keeps no bytes, but its CRC64 of what arrived,
 			// against one computed here from a fresh copy of the source, is
 			// the byte-for-byte check.
-			opened, err := tt.src().Open(context.Background())
+			opened, err := tt.src().open(context.Background())
 			require.NoError(t, err)
 			digest := crc64.New()
 			if opened.At != nil {

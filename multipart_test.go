@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
 	"io"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,64 +17,28 @@ import (
 	"github.com/vodupload/vodupload/internal/emulator"
 	"github.com/vodupload/vodupload/internal/ossclient"
 	"github.com/vodupload/vodupload/internal/partio"
-	"github.com/vodupload/vodupload/internal/progress"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
 )
-
-// stallingOSS is an ossclient.API whose first write reads part of the body
-// and then stops reading, as a wedged peer does; later writes succeed.
-type stallingOSS struct {
-	mu      sync.Mutex
-	writes  atomic.Int32
-	objects map[string][]byte
-}
-
-func (s *stallingOSS) write(ctx context.Context, key string, body io.Reader, size int64) (ossclient.Result, error) {
-	if s.writes.Add(1) == 1 {
-		_, _ = io.CopyN(io.Discard, body, size/2)
-		<-ctx.Done() // never reads again; only the watchdog ends this
-		return ossclient.Result{}, ctx.Err()
-	}
-	b, err := io.ReadAll(body)
-	if err != nil {
-		return ossclient.Result{}, err
-	}
-	s.mu.Lock()
-	s.objects[key] = b
-	s.mu.Unlock()
-	return ossclient.Result{ETag: `"x"`, CRC64: crc64.Checksum(b), HasCRC: true}, nil
-}
-
-func (s *stallingOSS) PutObject(ctx context.Context, key string, body io.Reader, size int64) (ossclient.Result, error) {
-	return s.write(ctx, key, body, size)
-}
-func (s *stallingOSS) InitiateMultipart(context.Context, string) (string, error) { return "U", nil }
-func (s *stallingOSS) UploadPart(ctx context.Context, key, _ string, n int, body io.Reader, size int64) (ossclient.Part, error) {
-	r, err := s.write(ctx, fmt.Sprintf("%s#%d", key, n), body, size)
-	return ossclient.Part{Number: n, ETag: r.ETag, Size: size, CRC64: r.CRC64, HasCRC: r.HasCRC}, err
-}
-func (s *stallingOSS) CompleteMultipart(context.Context, string, string, []ossclient.Part) (ossclient.Result, error) {
-	return ossclient.Result{}, nil
-}
-func (s *stallingOSS) AbortMultipart(context.Context, string, string) error { return nil }
-func (s *stallingOSS) ListParts(context.Context, string, string) ([]ossclient.Part, error) {
-	return nil, nil
-}
-func (s *stallingOSS) HeadObject(context.Context, string) (int64, ossclient.Result, error) {
-	return 0, ossclient.Result{}, nil
-}
 
 func TestStalledRequestIsAbandonedAndRetried(t *testing.T) {
 	t.Parallel()
 	data := make([]byte, 300<<10)
 	_, _ = rand.Read(data)
-	api := &stallingOSS{objects: map[string][]byte{}}
-	o := Options{StallTimeout: 200 * time.Millisecond, MaxAttempts: 3}.withDefaults()
-	meter := progress.Start(int64(len(data)), nil, 0)
-	defer meter.Stop()
-	tr := &transfer{api: api, key: "k", opts: o, meter: meter, log: o.Logger,
-		creds: uploadauth.New(uploadauth.Credentials{}, nil, uploadauth.Options{})}
+	// The first write reads part of the body and then stops reading, as a
+	// wedged peer does; later writes succeed.
+	api := newFakeOSS()
+	var writes atomic.Int32
+	api.PutObjectFn = func(ctx context.Context, key string, body io.Reader, size int64) (ossclient.Result, error) {
+		if writes.Add(1) == 1 {
+			_, _ = io.CopyN(io.Discard, body, size/2)
+			<-ctx.Done() // never reads again; only the watchdog ends this
+			return ossclient.Result{}, ctx.Err()
+		}
+		return api.put(key, body)
+	}
+	s := newTestSession(t, api, UploadOptions{StallTimeout: 200 * time.Millisecond, MaxAttempts: 3}, nil, int64(len(data)))
+	tr := s.transfer("k")
 
 	start := time.Now()
 	src, err := source.Reader{R: bytes.NewReader(data), Size: int64(len(data)), Name: "a.mp4"}.Open(context.Background())
@@ -84,9 +46,10 @@ func TestStalledRequestIsAbandonedAndRetried(t *testing.T) {
 	res, err := tr.run(context.Background(), src)
 	require.NoError(t, err)
 	assert.GreaterOrEqual(t, time.Since(start), 200*time.Millisecond, "the stalled attempt was waited out")
-	assert.EqualValues(t, 2, api.writes.Load(), "one stalled attempt, one retry")
-	assert.EqualValues(t, 1, tr.retries.Load())
-	assert.Equal(t, data, api.objects["k"])
+	assert.EqualValues(t, 2, writes.Load(), "one stalled attempt, one retry")
+	assert.Equal(t, []string{"PutObject", "PutObject"}, api.Calls())
+	assert.EqualValues(t, 1, s.retries.Load())
+	assert.Equal(t, data, api.Object("k"))
 	assert.Equal(t, crc64.Checksum(data), res.CRC64)
 }
 
@@ -105,13 +68,13 @@ func TestStreamBeyondMaxPartsFailsInsteadOfTruncating(t *testing.T) {
 			pool.Put(p.buf)
 		}
 	}()
-	src := &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, partio.MaxParts+1))}
+	src := &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, MaxParts+1))}
 	err := feedStream(context.Background(), jobs, pool, src, 1)
 	close(jobs)
 	<-consumed
 	require.ErrorIs(t, err, ErrTooLarge)
 	assert.Contains(t, err.Error(), "WithPartSize(4)", "the error names a part size that fits")
-	assert.EqualValues(t, partio.MaxParts, queued.Load())
+	assert.EqualValues(t, MaxParts, queued.Load())
 
 	// Exactly 10,000 parts is fine.
 	jobs = make(chan part)
@@ -120,7 +83,7 @@ func TestStreamBeyondMaxPartsFailsInsteadOfTruncating(t *testing.T) {
 			pool.Put(p.buf)
 		}
 	}()
-	src = &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, partio.MaxParts))}
+	src = &source.Opened{Size: -1, Stream: bytes.NewReader(make([]byte, MaxParts))}
 	require.NoError(t, feedStream(context.Background(), jobs, pool, src, 1))
 	close(jobs)
 }
@@ -212,22 +175,22 @@ func TestRejectionBudgetCountsOnlyJustRenewedCredentials(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var renewals atomic.Int32
-			h := uploadauth.New(uploadauth.Credentials{}, func(context.Context) (uploadauth.Credentials, error) {
+			o := UploadOptions{MaxAttempts: 2*rounds + 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: time.Millisecond}
+			s := newTestSession(t, newFakeOSS(), o, func(context.Context) (uploadauth.Credentials, error) {
 				renewals.Add(1)
 				return uploadauth.Credentials{}, nil
-			}, uploadauth.Options{})
-			o := Options{MaxAttempts: 2*rounds + 1, RetryBaseDelay: time.Millisecond, RetryMaxDelay: time.Millisecond}.withDefaults()
-			tr := &transfer{key: "k", opts: o, log: o.Logger, creds: h}
+			}, 0)
+			h := s.creds
 			calls := 0
 
-			err := tr.do(t.Context(), "UploadPart", func(ctx context.Context) error {
+			err := s.do(t.Context(), "UploadPart", "k", func(ctx context.Context) error {
 				calls++
 				return tt.answer(ctx, h, calls)
 			})
 
 			require.NoError(t, err, "more rejections than maxRefreshesPerRequest, none of a just-renewed credential")
 			assert.EqualValues(t, tt.wantRenewals, renewals.Load())
-			assert.Equal(t, tt.wantTransient, tr.retries.Load())
+			assert.Equal(t, tt.wantTransient, s.retries.Load())
 		})
 	}
 }

@@ -1,11 +1,14 @@
 package vodupload
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/vodupload/vodupload/internal/checkpoint"
+	"github.com/vodupload/vodupload/internal/osslimit"
+	"github.com/vodupload/vodupload/internal/progress"
 )
 
 // Defaults, in one place.
@@ -39,45 +42,63 @@ const (
 	// DefaultCallTimeout bounds one VOD API call when the context has no
 	// earlier deadline.
 	DefaultCallTimeout = 30 * time.Second
-
-	// MinPartSize, MaxPartSize, MaxParts and MaxSinglePutSize are OSS limits.
-	MinPartSize      int64 = 100 << 10
-	MaxPartSize      int64 = 5 << 30
-	MaxParts               = 10000
-	MaxSinglePutSize int64 = 5 << 30
 )
 
-// Options configure an Uploader. Use the With… functions; each field's
-// comment gives its default, which the zero value selects.
+// OSS's limits: parts of MinPartSize (100 KiB, except the last) to
+// MaxPartSize (5 GiB), at most MaxParts (10,000) of them, and at most
+// MaxSinglePutSize (5 GiB) in one PutObject.
+const (
+	MinPartSize      int64 = osslimit.MinPartSize
+	MaxPartSize      int64 = osslimit.MaxPartSize
+	MaxParts               = osslimit.MaxParts
+	MaxSinglePutSize int64 = osslimit.MaxSinglePutSize
+)
+
+// Options configure an Uploader: the settings fixed for its lifetime, and
+// in Upload the defaults of every upload, which each call may override.
+// Build them with the With… functions; each field's comment gives its
+// default, which the zero value selects.
 type Options struct {
 	// Credentials sign VOD API calls. Default: DefaultCredentials(), the
-	// environment then the SDK's default chain. Fixed at New.
+	// environment then the SDK's default chain.
 	Credentials CredentialsProvider
-	// Region is the VOD API region. Default DefaultRegion. Fixed at New.
+	// Region is the VOD API region. Default DefaultRegion.
 	Region string
 	// Endpoint overrides the VOD API endpoint, e.g. an emulator's URL.
-	// Default: the official endpoint of Region. Fixed at New.
+	// Default: the official endpoint of Region.
 	Endpoint string
 	// HTTPClient sends OSS requests; one client is shared by all uploads
 	// so connections are reused. Default: a transport tuned for uploads.
-	// Fixed at New.
 	HTTPClient *http.Client
+	// MaxInFlightParts caps the parts in flight across all uploads of
+	// the Uploader, so a busy AppServer keeps bounded connections and
+	// memory. Default 0: no cap beyond each upload's Concurrency.
+	MaxInFlightParts int
+	// BandwidthLimit caps the Uploader's total upload rate, in bytes per
+	// second, across all its uploads, so background uploads cannot saturate
+	// the AppServer's link. Default 0: no cap.
+	BandwidthLimit int64
 
+	// Upload holds the defaults of every upload of the Uploader.
+	Upload UploadOptions
+}
+
+// UploadOptions tune one upload. The Uploader keeps a set of them as
+// defaults (Options.Upload); the options passed to an Upload… method are
+// applied to a copy of those, so a call never changes the Uploader. A copy
+// is safe: the fields are plain values, or a store, callback and logger
+// the copies share on purpose.
+type UploadOptions struct {
 	// PartSize is the multipart part size, MinPartSize..MaxPartSize.
 	// Default DefaultPartSize. Streams of unknown size hold up to
 	// Concurrency+1 part buffers: peak memory PartSize×(Concurrency+1).
 	PartSize int64
-	// Concurrency is the number of parts in flight per upload. Default
-	// DefaultConcurrency.
+	// Concurrency is the number of parts in flight per upload, 1..1000.
+	// Default DefaultConcurrency.
 	Concurrency int
 	// MultipartThreshold: sources up to this size use one PutObject.
 	// Default DefaultMultipartThreshold; at most MaxSinglePutSize.
 	MultipartThreshold int64
-	// MaxInFlightParts caps the parts in flight across all uploads of
-	// the Uploader, so a busy AppServer keeps bounded connections and
-	// memory. Default 0: no cap beyond each upload's Concurrency. Fixed at
-	// New.
-	MaxInFlightParts int
 
 	// MaxAttempts is how often one request is tried on transient errors
 	// (5xx, throttling, timeouts, resets). Default DefaultMaxAttempts.
@@ -95,10 +116,6 @@ type Options struct {
 	// DefaultRefreshAt.
 	RefreshAt float64
 
-	// BandwidthLimit caps the Uploader's total upload rate, in bytes per
-	// second, across all its uploads, so background uploads cannot saturate
-	// the AppServer's link. Default 0: no cap. Fixed at New.
-	BandwidthLimit int64
 	// TrafficLimit asks OSS to throttle each upload request to this many
 	// bits per second (x-oss-traffic-limit, 819200..838860800). Default 0:
 	// not sent.
@@ -119,7 +136,7 @@ type Options struct {
 	// the same VideoId. Default: none (failures abort).
 	Checkpoints CheckpointStore
 	// CheckpointDir is a shortcut for Checkpoints: a directory store
-	// (created 0700, files 0600) made by New.
+	// (created 0700, files 0600), opened when the options are applied.
 	CheckpointDir string
 
 	// Progress, when set, is called every ProgressInterval and once at the
@@ -132,96 +149,147 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// CheckpointStore keeps the checkpoint records of resumable uploads, one
-// per upload, keyed by the file's identity and the upload's metadata.
-// Implement it to keep checkpoints in storage a fleet shares. Load returns
-// an error matching fs.ErrNotExist for a missing key; Save must be atomic
-// (readers see the old or the new record, never a mix); Delete of a
-// missing key is not an error. A store that also has a method
-// Lock(key string) (unlock func() error, err error) gets exclusive access
-// per upload, as the directory store does with flock(2). Records never
-// contain credentials.
-type CheckpointStore = checkpoint.Store
+// Progress reports an upload's bytes. Done counts bytes OSS has
+// acknowledged (finished parts), so it never runs ahead of the server and
+// never goes back. InFlight counts bytes of unfinished requests that the
+// HTTP transport has handed to the network: it runs ahead of what OSS has
+// received by up to the socket buffers, and drops when an attempt fails.
+type Progress struct {
+	Total    int64 // -1 while unknown (streams)
+	Done     int64
+	InFlight int64
+	Rate     float64 // acknowledged bytes per second, smoothed
+	Elapsed  time.Duration
+	Final    bool // the last report of the upload
+}
 
-// Option changes Options.
-type Option func(*Options)
+// Option configures New: a ClientOption, or an UploadOption, which then
+// sets a default of every upload.
+type Option interface{ apply(*Options) }
+
+// ClientOption sets what is fixed for an Uploader's lifetime. Only New
+// takes it: an Upload… method does not compile with one.
+type ClientOption func(*Options)
+
+func (f ClientOption) apply(o *Options) { f(o) }
+
+// UploadOption tunes uploads. Passed to New it sets the default of every
+// upload; passed to an Upload… method it applies to that call only.
+type UploadOption func(*UploadOptions)
+
+func (f UploadOption) apply(o *Options) { f(&o.Upload) }
 
 // WithCredentials sets the AccessKey provider for VOD calls.
-func WithCredentials(p CredentialsProvider) Option { return func(o *Options) { o.Credentials = p } }
+func WithCredentials(p CredentialsProvider) ClientOption {
+	return func(o *Options) { o.Credentials = p }
+}
 
 // WithRegion sets the VOD API region.
-func WithRegion(region string) Option { return func(o *Options) { o.Region = region } }
+func WithRegion(region string) ClientOption { return func(o *Options) { o.Region = region } }
 
 // WithEndpoint points the VOD API client somewhere else, e.g. an emulator.
-func WithEndpoint(url string) Option { return func(o *Options) { o.Endpoint = url } }
+func WithEndpoint(url string) ClientOption { return func(o *Options) { o.Endpoint = url } }
 
 // WithHTTPClient sets the client for OSS requests.
-func WithHTTPClient(c *http.Client) Option { return func(o *Options) { o.HTTPClient = c } }
-
-// WithPartSize sets the multipart part size in bytes.
-func WithPartSize(n int64) Option { return func(o *Options) { o.PartSize = n } }
-
-// WithConcurrency sets the number of parts in flight per upload.
-func WithConcurrency(n int) Option { return func(o *Options) { o.Concurrency = n } }
-
-// WithMultipartThreshold sets the size above which multipart upload is used.
-func WithMultipartThreshold(n int64) Option { return func(o *Options) { o.MultipartThreshold = n } }
+func WithHTTPClient(c *http.Client) ClientOption { return func(o *Options) { o.HTTPClient = c } }
 
 // WithMaxInFlightParts caps parts in flight across all uploads.
-func WithMaxInFlightParts(n int) Option { return func(o *Options) { o.MaxInFlightParts = n } }
+func WithMaxInFlightParts(n int) ClientOption { return func(o *Options) { o.MaxInFlightParts = n } }
+
+// WithBandwidthLimit caps the Uploader's total upload rate in bytes per second.
+func WithBandwidthLimit(bytesPerSecond int64) ClientOption {
+	return func(o *Options) { o.BandwidthLimit = bytesPerSecond }
+}
+
+// WithPartSize sets the multipart part size in bytes.
+func WithPartSize(n int64) UploadOption { return func(o *UploadOptions) { o.PartSize = n } }
+
+// WithConcurrency sets the number of parts in flight per upload.
+func WithConcurrency(n int) UploadOption { return func(o *UploadOptions) { o.Concurrency = n } }
+
+// WithMultipartThreshold sets the size above which multipart upload is used.
+func WithMultipartThreshold(n int64) UploadOption {
+	return func(o *UploadOptions) { o.MultipartThreshold = n }
+}
 
 // WithRetry sets the attempts per request and the backoff bounds.
-func WithRetry(maxAttempts int, base, max time.Duration) Option {
-	return func(o *Options) {
+func WithRetry(maxAttempts int, base, max time.Duration) UploadOption {
+	return func(o *UploadOptions) {
 		o.MaxAttempts, o.RetryBaseDelay, o.RetryMaxDelay = maxAttempts, base, max
 	}
 }
 
 // WithStallTimeout sets how long a request body may stand still before the
 // request is abandoned and retried.
-func WithStallTimeout(d time.Duration) Option { return func(o *Options) { o.StallTimeout = d } }
-
-// WithRefreshAt sets the share of the credential lifetime after which it is renewed.
-func WithRefreshAt(share float64) Option { return func(o *Options) { o.RefreshAt = share } }
-
-// WithBandwidthLimit caps the Uploader's total upload rate in bytes per second.
-func WithBandwidthLimit(bytesPerSecond int64) Option {
-	return func(o *Options) { o.BandwidthLimit = bytesPerSecond }
+func WithStallTimeout(d time.Duration) UploadOption {
+	return func(o *UploadOptions) { o.StallTimeout = d }
 }
 
+// WithRefreshAt sets the share of the credential lifetime after which it is renewed.
+func WithRefreshAt(share float64) UploadOption { return func(o *UploadOptions) { o.RefreshAt = share } }
+
 // WithTrafficLimit sends x-oss-traffic-limit (bits per second) with each upload request.
-func WithTrafficLimit(bitsPerSecond int64) Option {
-	return func(o *Options) { o.TrafficLimit = bitsPerSecond }
+func WithTrafficLimit(bitsPerSecond int64) UploadOption {
+	return func(o *UploadOptions) { o.TrafficLimit = bitsPerSecond }
 }
 
 // WithECSRegion uploads through OSS's internal endpoint when the bucket is in region.
-func WithECSRegion(region string) Option { return func(o *Options) { o.ECSRegion = region } }
+func WithECSRegion(region string) UploadOption {
+	return func(o *UploadOptions) { o.ECSRegion = region }
+}
 
 // WithAccelerate uploads through OSS transfer acceleration.
-func WithAccelerate() Option { return func(o *Options) { o.Accelerate = true } }
+func WithAccelerate() UploadOption { return func(o *UploadOptions) { o.Accelerate = true } }
 
 // WithCheckpoints keeps resumable checkpoints in store.
-func WithCheckpoints(store CheckpointStore) Option { return func(o *Options) { o.Checkpoints = store } }
+func WithCheckpoints(store CheckpointStore) UploadOption {
+	return func(o *UploadOptions) { o.Checkpoints = store }
+}
 
 // WithCheckpointDir keeps resumable checkpoints as files in dir.
-func WithCheckpointDir(dir string) Option { return func(o *Options) { o.CheckpointDir = dir } }
+func WithCheckpointDir(dir string) UploadOption {
+	return func(o *UploadOptions) { o.CheckpointDir = dir }
+}
 
 // WithProgress sets the progress callback.
-func WithProgress(fn func(Progress)) Option { return func(o *Options) { o.Progress = fn } }
+func WithProgress(fn func(Progress)) UploadOption { return func(o *UploadOptions) { o.Progress = fn } }
 
 // WithProgressInterval sets how often the progress callback runs.
-func WithProgressInterval(d time.Duration) Option {
-	return func(o *Options) { o.ProgressInterval = d }
+func WithProgressInterval(d time.Duration) UploadOption {
+	return func(o *UploadOptions) { o.ProgressInterval = d }
 }
 
 // WithLogger sets the structured logger.
-func WithLogger(l *slog.Logger) Option { return func(o *Options) { o.Logger = l } }
+func WithLogger(l *slog.Logger) UploadOption { return func(o *UploadOptions) { o.Logger = l } }
 
 // withDefaults returns o with zero fields set to their defaults.
 func (o Options) withDefaults() Options {
 	if o.Region == "" {
 		o.Region = DefaultRegion
 	}
+	if o.Credentials == nil {
+		o.Credentials = DefaultCredentials()
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = defaultHTTPClient()
+	}
+	o.Upload = o.Upload.withDefaults()
+	return o
+}
+
+// validate checks options after defaults are applied.
+func (o Options) validate() error {
+	switch {
+	case o.MaxInFlightParts < 0:
+		return invalid("MaxInFlightParts", "not negative", intString(o.MaxInFlightParts))
+	case o.BandwidthLimit < 0:
+		return invalid("BandwidthLimit", "not negative", sizeString(o.BandwidthLimit))
+	}
+	return o.Upload.validate()
+}
+
+// withDefaults returns o with zero fields set to their defaults.
+func (o UploadOptions) withDefaults() UploadOptions {
 	if o.PartSize == 0 {
 		o.PartSize = DefaultPartSize
 	}
@@ -256,7 +324,7 @@ func (o Options) withDefaults() Options {
 }
 
 // validate checks options after defaults are applied.
-func (o Options) validate() error {
+func (o UploadOptions) validate() error {
 	switch {
 	case o.PartSize < MinPartSize || o.PartSize > MaxPartSize:
 		return invalid("PartSize", "between 100 KiB and 5 GiB", sizeString(o.PartSize))
@@ -264,8 +332,6 @@ func (o Options) validate() error {
 		return invalid("Concurrency", "between 1 and 1000", intString(o.Concurrency))
 	case o.MultipartThreshold < 1 || o.MultipartThreshold > MaxSinglePutSize:
 		return invalid("MultipartThreshold", "between 1 byte and 5 GiB", sizeString(o.MultipartThreshold))
-	case o.MaxInFlightParts < 0:
-		return invalid("MaxInFlightParts", "not negative", intString(o.MaxInFlightParts))
 	case o.MaxAttempts < 1:
 		return invalid("MaxAttempts", "at least 1", intString(o.MaxAttempts))
 	case o.RetryBaseDelay < 0 || o.RetryMaxDelay < o.RetryBaseDelay:
@@ -274,12 +340,54 @@ func (o Options) validate() error {
 		return invalid("StallTimeout", "not negative", o.StallTimeout.String())
 	case o.RefreshAt <= 0 || o.RefreshAt >= 1:
 		return invalid("RefreshAt", "between 0 and 1, exclusive", floatString(o.RefreshAt))
-	case o.BandwidthLimit < 0:
-		return invalid("BandwidthLimit", "not negative", sizeString(o.BandwidthLimit))
 	case o.TrafficLimit != 0 && (o.TrafficLimit < 819200 || o.TrafficLimit > 838860800):
 		return invalid("TrafficLimit", "between 819200 and 838860800 bits per second", intString(int(o.TrafficLimit)))
 	case o.ProgressInterval < 0:
 		return invalid("ProgressInterval", "not negative", o.ProgressInterval.String())
 	}
 	return nil
+}
+
+// openCheckpoints turns CheckpointDir into a store.
+func (o *UploadOptions) openCheckpoints() error {
+	if o.Checkpoints != nil || o.CheckpointDir == "" {
+		return nil
+	}
+	store, err := checkpoint.NewDirStore(o.CheckpointDir)
+	if err != nil {
+		return fmt.Errorf("checkpoint directory: %w", err)
+	}
+	o.Checkpoints = store
+	return nil
+}
+
+// uploadOptions applies a call's options to a copy of the Uploader's
+// defaults. A call that names another CheckpointDir gets that store.
+func (u *Uploader) uploadOptions(opts []UploadOption) (UploadOptions, error) {
+	o := u.opts.Upload
+	if len(opts) == 0 {
+		return o, nil
+	}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	o = o.withDefaults()
+	if o.CheckpointDir != u.opts.Upload.CheckpointDir {
+		o.Checkpoints = nil
+	}
+	if err := o.validate(); err != nil {
+		return o, err
+	}
+	return o, o.openCheckpoints()
+}
+
+// progressFunc adapts the Progress callback to the meter's snapshots.
+func (o UploadOptions) progressFunc() func(progress.Snapshot) {
+	if o.Progress == nil {
+		return nil
+	}
+	fn := o.Progress
+	return func(s progress.Snapshot) {
+		fn(Progress{Total: s.Total, Done: s.Done, InFlight: s.InFlight, Rate: s.Rate, Elapsed: s.Elapsed, Final: s.Final})
+	}
 }

@@ -1,16 +1,12 @@
 package vodupload
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,55 +16,6 @@ import (
 	"github.com/vodupload/vodupload/internal/emulator"
 )
 
-// The kill test re-executes this test binary as the uploading child.
-const childEnv = "VODUPLOAD_TEST_CHILD"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "resume" {
-		os.Exit(resumeChild())
-	}
-	os.Exit(m.Run())
-}
-
-// resumeChild uploads the file named in the environment with a checkpoint,
-// until the parent kills it.
-func resumeChild() int {
-	u, err := New(
-		WithEndpoint(os.Getenv("VOD_ENDPOINT")),
-		WithCredentials(StaticCredentials(os.Getenv("VOD_KEY_ID"), os.Getenv("VOD_KEY_SECRET"))),
-		WithPartSize(mib), WithConcurrency(4), WithMultipartThreshold(mib),
-		WithCheckpointDir(os.Getenv("VOD_CHECKPOINTS")),
-	)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 3
-	}
-	_, err = u.UploadVideo(context.Background(), FileSource(os.Getenv("VOD_FILE")), VideoMeta{Title: "killed"})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
 	t.Parallel()
 	// 4 connections at 2 MiB/s: the child needs ~8 s for 64 MiB, so it is
@@ -77,13 +24,9 @@ func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
 	path, data := writeFile(t, "master.mp4", 64*mib)
 	dir := filepath.Join(t.TempDir(), "checkpoints")
 
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), childEnv+"=resume", "VOD_ENDPOINT="+srv.URL,
-		"VOD_KEY_ID="+srv.AccessKeyID, "VOD_KEY_SECRET="+srv.AccessKeySecret,
-		"VOD_FILE="+path, "VOD_CHECKPOINTS="+dir)
 	var childErr syncBuffer
-	child.Stderr = &childErr
-	require.NoError(t, child.Start())
+	job := childUpload{file: path, dir: dir, title: "killed", partSize: mib}
+	child := startChild(t, srv, job, &childErr)
 	exited := make(chan error, 1)
 	go func() { exited <- child.Wait() }()
 
@@ -116,8 +59,8 @@ func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
 	require.Less(t, ackedAtKill, int64(64), "the kill came before the end")
 	srv.SetFaults(emulator.Faults{})
 
-	u := newUploader(t, srv, WithPartSize(mib), WithConcurrency(4), WithMultipartThreshold(mib), WithCheckpointDir(dir))
-	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "killed"})
+	u := newUploader(t, srv, job.uploadOptions()...)
+	res, err := u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: job.title})
 	require.NoError(t, err)
 	requireStored(t, srv, &res.Result, data)
 

@@ -1,13 +1,9 @@
 package vodupload
 
 import (
-	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -17,39 +13,7 @@ import (
 	"github.com/vodupload/vodupload/internal/emulator"
 )
 
-// soakChildEnv makes the test binary, re-executed by the soak, upload one
-// file with a checkpoint until it is killed. It is checked in init, which
-// runs before TestMain, so the lead's TestMain needs no change.
-const soakChildEnv = "VODUPLOAD_SOAK_CHILD"
-
-func init() {
-	if os.Getenv(soakChildEnv) == "1" {
-		os.Exit(soakChild())
-	}
-}
-
-// soakChild uploads VOD_FILE with checkpoints in VOD_CHECKPOINTS.
-func soakChild() int {
-	partSize, _ := strconv.ParseInt(os.Getenv("VOD_PART_SIZE"), 10, 64)
-	u, err := New(
-		WithEndpoint(os.Getenv("VOD_ENDPOINT")),
-		WithCredentials(StaticCredentials(os.Getenv("VOD_KEY_ID"), os.Getenv("VOD_KEY_SECRET"))),
-		WithPartSize(partSize), WithConcurrency(soakConcurrency), WithMultipartThreshold(partSize),
-		WithRetry(8, 5*time.Millisecond, 100*time.Millisecond),
-		WithCheckpointDir(os.Getenv("VOD_CHECKPOINTS")),
-	)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 3
-	}
-	if _, err := u.UploadVideo(context.Background(), FileSource(os.Getenv("VOD_FILE")), VideoMeta{Title: "soak"}); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	return 0
-}
-
-const soakConcurrency = 4
+const soakConcurrency = childConcurrency
 
 // soakPlan sizes a kill-and-resume run.
 type soakPlan struct {
@@ -93,8 +57,7 @@ func TestSoakKillAndResumeLosesNothing(t *testing.T) {
 	require.Len(t, kills, plan.kills, "every cycle was killed before the upload ended")
 
 	srv.SetFaults(emulator.Faults{})
-	u := newUploader(t, srv, WithPartSize(plan.partSize), WithConcurrency(soakConcurrency),
-		WithMultipartThreshold(plan.partSize), WithCheckpointDir(dir))
+	u := newUploader(t, srv, childUpload{dir: dir, partSize: plan.partSize}.uploadOptions()...)
 	res, err := u.UploadVideo(t.Context(), FileSource(path), VideoMeta{Title: "soak"})
 	require.NoError(t, err)
 
@@ -117,7 +80,7 @@ func TestSoakKillAndResumeLosesNothing(t *testing.T) {
 	assert.LessOrEqual(t, resent, bound, "bytes re-sent")
 	assert.Empty(t, checkpointFiles(t, dir), "the checkpoint is removed after success")
 	if *chaosLong {
-		writeNote(t, "reliability-soak.md", fmt.Sprintf("### Kill-and-resume soak (`go test -run Soak -chaos.long`)\n\n"+
+		t.Log(fmt.Sprintf("### Kill-and-resume soak (`go test -run Soak -chaos.long`)\n\n"+
 			"| SIGKILLs survived | file | bytes re-sent | bound | VideoIds | bytes lost |\n|---|---|---|---|---|---|\n"+
 			"| %d | %d MiB | %d | %d | %d | %d |\n", len(kills), plan.size/mib, resent, bound, c.Requests["CreateUploadVideo"], lost))
 	}
@@ -142,14 +105,9 @@ func killChildAtRandom(t *testing.T, srv *emulator.Server, plan soakPlan, path, 
 		k.target = max(k.target, plan.partSize)
 	}
 
-	child := exec.Command(os.Args[0], "-test.run=^$")
-	child.Env = append(os.Environ(), soakChildEnv+"=1", "VOD_ENDPOINT="+srv.URL,
-		"VOD_KEY_ID="+srv.AccessKeyID, "VOD_KEY_SECRET="+srv.AccessKeySecret,
-		"VOD_FILE="+path, "VOD_CHECKPOINTS="+dir, "VOD_PART_SIZE="+strconv.FormatInt(plan.partSize, 10))
 	var stderr syncBuffer
-	child.Stderr = &stderr
 	began := time.Now()
-	require.NoError(t, child.Start())
+	child := startChild(t, srv, childUpload{file: path, dir: dir, title: "soak", partSize: plan.partSize}, &stderr)
 	exited := make(chan error, 1)
 	go func() { exited <- child.Wait() }()
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -20,51 +21,6 @@ import (
 
 	"github.com/vodupload/vodupload/internal/emulator"
 )
-
-const mib = 1 << 20
-
-// newEmulator starts an emulator for one test.
-func newEmulator(t *testing.T, opts emulator.Options) *emulator.Server {
-	t.Helper()
-	srv, err := emulator.New(opts)
-	require.NoError(t, err)
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// newUploader returns an Uploader pointed at srv with fast retries.
-func newUploader(t *testing.T, srv *emulator.Server, opts ...Option) *Uploader {
-	t.Helper()
-	base := []Option{
-		WithEndpoint(srv.URL),
-		WithCredentials(StaticCredentials(srv.AccessKeyID, srv.AccessKeySecret)),
-		WithRetry(8, 5*time.Millisecond, 100*time.Millisecond),
-	}
-	u, err := New(append(base, opts...)...)
-	require.NoError(t, err)
-	t.Cleanup(u.http.CloseIdleConnections)
-	return u
-}
-
-// writeFile writes n random bytes to a file named name in a temp dir.
-func writeFile(t *testing.T, name string, n int) (string, []byte) {
-	t.Helper()
-	data := make([]byte, n)
-	_, _ = rand.Read(data)
-	path := filepath.Join(t.TempDir(), name)
-	require.NoError(t, os.WriteFile(path, data, 0o600))
-	return path, data
-}
-
-// requireStored checks the emulator holds exactly data for res.
-func requireStored(t *testing.T, srv *emulator.Server, res *Result, data []byte) {
-	t.Helper()
-	got, err := srv.Object(res.Bucket, res.ObjectKey)
-	require.NoError(t, err)
-	require.Equal(t, len(data), len(got), "stored size")
-	require.True(t, bytes.Equal(data, got), "stored bytes differ from the source")
-	assert.EqualValues(t, len(data), res.Bytes)
-}
 
 func TestUploadVideoSmallFileSinglePut(t *testing.T) {
 	t.Parallel()
@@ -250,12 +206,29 @@ func TestPerCallOptionsDoNotChangeTheUploader(t *testing.T) {
 	require.NoError(t, err)
 	requireStored(t, srv, &res.Result, data)
 	assert.Equal(t, 3, res.Parts)
-	assert.EqualValues(t, 2*mib, u.opts.PartSize, "the shared Uploader kept its own options")
+	assert.EqualValues(t, 2*mib, u.opts.Upload.PartSize, "the shared Uploader kept its own options")
+}
 
-	_, err = u.UploadVideo(context.Background(), FileSource(path), VideoMeta{Title: "p"}, WithRegion("cn-beijing"))
-	var ve *ValidationError
-	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "Region", ve.Field)
+// TestClientOptionsOnlyAtNew: what is fixed at New (region, endpoint,
+// credentials, HTTP client, caps) cannot be passed to an upload; the
+// compiler refuses it, since an Upload… method takes only UploadOptions.
+// Every option still configures New.
+func TestClientOptionsOnlyAtNew(t *testing.T) {
+	t.Parallel()
+	perCall := reflect.TypeFor[UploadOption]()
+	for name, opt := range map[string]ClientOption{
+		"WithRegion": WithRegion("cn-beijing"), "WithEndpoint": WithEndpoint("http://127.0.0.1:1"),
+		"WithCredentials": WithCredentials(StaticCredentials("id", "secret")), "WithHTTPClient": WithHTTPClient(http.DefaultClient),
+		"WithMaxInFlightParts": WithMaxInFlightParts(2), "WithBandwidthLimit": WithBandwidthLimit(1 << 20),
+	} {
+		assert.False(t, reflect.TypeOf(opt).AssignableTo(perCall), "%s must not be usable per call", name)
+		var o Options
+		opt.apply(&o)
+		assert.NotEqual(t, Options{}, o, "%s configures New", name)
+	}
+	var o Options
+	WithPartSize(mib).apply(&o)
+	assert.EqualValues(t, mib, o.Upload.PartSize, "an UploadOption given to New sets the default of every upload")
 }
 
 func TestInvalidOptions(t *testing.T) {

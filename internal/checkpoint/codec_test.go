@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vodupload/vodupload/internal/osslimit"
 )
 
 func TestEncodeDecodeRoundTrip(t *testing.T) {
@@ -28,7 +30,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 			return r
 		}},
 		{"some parts", func() *Record { return testRecord(3) }},
-		{"10000 parts", func() *Record { return testRecord(MaxParts) }},
+		{"10000 parts", func() *Record { return testRecord(osslimit.MaxParts) }},
 		{"short last part", func() *Record {
 			r := testRecord(3)
 			r.Source.Size -= 100
@@ -145,14 +147,14 @@ func TestRecordCannotHoldSecrets(t *testing.T) {
 
 func TestEncodedSizeWith10000Parts(t *testing.T) {
 	t.Parallel()
-	for _, partSize := range []int64{testPartSize, MaxPartSize} {
-		r := testRecord(MaxParts)
-		r.PartSize, r.Source.Size = partSize, partSize*MaxParts
+	for _, partSize := range []int64{testPartSize, osslimit.MaxPartSize} {
+		r := testRecord(osslimit.MaxParts)
+		r.PartSize, r.Source.Size = partSize, partSize*osslimit.MaxParts
 		for i := range r.Parts {
 			r.Parts[i].Size = partSize
 		}
 		b := mustEncode(t, r)
-		t.Logf("10000 parts of %d bytes: %d bytes encoded (%.1f per part)", partSize, len(b), float64(len(b))/MaxParts)
+		t.Logf("10000 parts of %d bytes: %d bytes encoded (%.1f per part)", partSize, len(b), float64(len(b))/osslimit.MaxParts)
 		assert.Less(t, len(b), 1100_000)
 	}
 }
@@ -251,7 +253,7 @@ func TestDecodeRejectsBadPayloads(t *testing.T) {
 	}{
 		{"part number zero", "out of range 1..10000", func(r *Record) { r.Parts[0].Number = 0 }},
 		{"part number negative", "out of range 1..10000", func(r *Record) { r.Parts[0].Number = -1 }},
-		{"part number above 10000", "out of range 1..10000", func(r *Record) { r.Parts[2].Number = MaxParts + 1 }},
+		{"part number above 10000", "out of range 1..10000", func(r *Record) { r.Parts[2].Number = osslimit.MaxParts + 1 }},
 		{"duplicate part", "unsorted or duplicate", func(r *Record) { r.Parts[1] = r.Parts[0] }},
 		{"unsorted parts", "unsorted or duplicate", func(r *Record) { r.Parts[0], r.Parts[1] = r.Parts[1], r.Parts[0] }},
 		{"negative part size", "size -1 out of range", func(r *Record) { r.Parts[0].Size = -1 }},
@@ -261,7 +263,7 @@ func TestDecodeRejectsBadPayloads(t *testing.T) {
 		{"huge etag", "etag longer", func(r *Record) { r.Parts[0].ETag = strings.Repeat("e", 200) }},
 		{"parts without upload id", "without upload id", func(r *Record) { r.UploadID = "" }},
 		{"negative part size field", "part size -", func(r *Record) { r.PartSize = -testPartSize }},
-		{"part size above 5 GiB", "part size 5368709121", func(r *Record) { r.PartSize = MaxPartSize + 1 }},
+		{"part size above 5 GiB", "part size 5368709121", func(r *Record) { r.PartSize = osslimit.MaxPartSize + 1 }},
 		{"negative source size", "size -1 is negative", func(r *Record) { r.Source.Size = -1 }},
 		{"relative path", "not absolute", func(r *Record) { r.Source.Path = "movie.mp4" }},
 		{"no source identity", "neither path nor name", func(r *Record) { r.Source.Path = "" }},

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vodupload/vodupload/internal/osslimit"
 )
 
 // Kinds of media a Record can describe; the kind decides which VOD API a
@@ -17,12 +19,6 @@ const (
 	KindImage    = "image"
 	KindAttached = "attached"
 	KindM3U8     = "m3u8"
-)
-
-// OSS multipart limits; a record outside them cannot describe a real upload.
-const (
-	MaxParts    = 10000
-	MaxPartSize = 5 << 30
 )
 
 // maxStringLen bounds free-text fields (PATH_MAX on Linux); maxETagLen keeps
@@ -128,8 +124,8 @@ func (r *Record) validate() error {
 	if err := validateTimes(r.Source.ModTime, r.Created, r.Updated); err != nil {
 		return err
 	}
-	if r.PartSize < 0 || r.PartSize > MaxPartSize {
-		return fmt.Errorf("part size %d out of range 0..%d", r.PartSize, MaxPartSize)
+	if r.PartSize < 0 || r.PartSize > osslimit.MaxPartSize {
+		return fmt.Errorf("part size %d out of range 0..%d", r.PartSize, osslimit.MaxPartSize)
 	}
 	return r.validateParts()
 }
@@ -173,7 +169,7 @@ func (r *Record) validateParts() error {
 		if p.Size > r.PartSize {
 			return fmt.Errorf("part %d: size %d exceeds part size %d", p.Number, p.Size, r.PartSize)
 		}
-		// Bounded by MaxParts×MaxPartSize, so this cannot overflow.
+		// Bounded by osslimit.MaxParts×osslimit.MaxPartSize, so this cannot overflow.
 		if end := int64(p.Number-1)*r.PartSize + p.Size; end > r.Source.Size {
 			return fmt.Errorf("part %d: ends at %d beyond source size %d", p.Number, end, r.Source.Size)
 		}
@@ -182,11 +178,11 @@ func (r *Record) validateParts() error {
 }
 
 func (p Part) validate() error {
-	if p.Number < 1 || p.Number > MaxParts {
-		return fmt.Errorf("number %d out of range 1..%d", p.Number, MaxParts)
+	if p.Number < 1 || p.Number > osslimit.MaxParts {
+		return fmt.Errorf("number %d out of range 1..%d", p.Number, osslimit.MaxParts)
 	}
-	if p.Size < 0 || p.Size > MaxPartSize {
-		return fmt.Errorf("size %d out of range 0..%d", p.Size, MaxPartSize)
+	if p.Size < 0 || p.Size > osslimit.MaxPartSize {
+		return fmt.Errorf("size %d out of range 0..%d", p.Size, osslimit.MaxPartSize)
 	}
 	if p.ETag == "" {
 		return errors.New("etag is empty")

@@ -16,6 +16,7 @@ type stsCredential struct {
 	AccessKeySecret string
 	SecurityToken   string
 	Expires         time.Time
+	Issued          time.Time
 	Bucket          string
 	Key             string
 	Prefix          string // "" unless the credential also covers a directory
@@ -42,6 +43,7 @@ func (s *Server) issueSTS(mediaID, bucket, key, prefix string) *stsCredential {
 		AccessKeySecret: randomHex(16),
 		SecurityToken:   "CAIS" + randomHex(48),
 		Expires:         s.now().Add(s.opts.STSTTL),
+		Issued:          s.now(),
 		Bucket:          bucket,
 		Key:             key,
 		Prefix:          prefix,
@@ -62,25 +64,33 @@ func (s *Server) lookupSTS(id string) *stsCredential {
 
 // ExpireCredentials makes every credential issued so far expired, as if its
 // lifetime had passed. Credentials issued afterwards are unaffected.
-func (s *Server) ExpireCredentials() { s.expireCredentials(func(*mediaRecord) bool { return true }) }
+func (s *Server) ExpireCredentials() { s.expireCredentials(0, func(*mediaRecord) bool { return true }) }
 
 // ExpireVideoCredentials expires only what RefreshUploadVideo can renew:
 // the credentials of videos, M3U8 included. Image and attached-media
 // credentials keep their lifetime. VOD cannot renew those, and a real one
 // never dies moments after it was issued, which is what expiring them at
 // arbitrary instants would model.
-func (s *Server) ExpireVideoCredentials() {
-	s.expireCredentials(func(m *mediaRecord) bool { return m != nil && m.Kind == kindVideo })
+func (s *Server) ExpireVideoCredentials() { s.ExpireVideoCredentialsOlderThan(0) }
+
+// ExpireVideoCredentialsOlderThan is ExpireVideoCredentials for the video
+// credentials issued at least age ago. A test that revokes credentials on a
+// timer uses it so a credential always lives long enough to be used, even
+// on a machine slow enough that issuing and using one spans a tick: a real
+// credential is never revoked the moment it is issued, every time.
+func (s *Server) ExpireVideoCredentialsOlderThan(age time.Duration) {
+	s.expireCredentials(age, func(m *mediaRecord) bool { return m != nil && m.Kind == kindVideo })
 }
 
-// expireCredentials expires the credentials whose media (nil when it was
-// deleted) matches.
-func (s *Server) expireCredentials(match func(*mediaRecord) bool) {
-	past := s.now().Add(-time.Second)
+// expireCredentials expires the credentials at least minAge old whose
+// media (nil when it was deleted) matches.
+func (s *Server) expireCredentials(minAge time.Duration, match func(*mediaRecord) bool) {
+	now := s.now()
+	past := now.Add(-time.Second)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, c := range s.sts {
-		if match(s.media[c.MediaID]) {
+		if now.Sub(c.Issued) >= minAge && match(s.media[c.MediaID]) {
 			c.Expires = past
 		}
 	}

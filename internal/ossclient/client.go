@@ -269,7 +269,7 @@ func convert(op string, err error) error {
 		return &apierr.Error{Service: apierr.OSS, Op: op, StatusCode: status, Code: "MalformedResponse",
 			Message: "error response without an OSS error document"}
 	}
-	return fmt.Errorf("oss %s: %w", op, err)
+	return fmt.Errorf("OSS %s: %w", op, err)
 }
 
 // unknownBody matches the SDK's messages for an error status whose body

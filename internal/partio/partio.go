@@ -1,41 +1,38 @@
 // Package partio holds the engine's byte plumbing: the part plan, the
 // request body that computes CRC64 and counts bytes as the HTTP transport
-// reads it, the bounded pool of part buffers for streams, and the read of a
-// stream's head.
+// reads it (with the watchdog that abandons it when it stops moving), the
+// bounded pool of part buffers for streams, and the read of a stream's
+// head.
 package partio
 
 import (
+	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/vodupload/vodupload/internal/crc64"
+	"github.com/vodupload/vodupload/internal/osslimit"
 )
 
-// OSS multipart limits.
-const (
-	MaxParts    = 10000
-	MinPartSize = 100 << 10
-	MaxPartSize = 5 << 30
-)
-
-// ErrTooLarge means the size cannot fit in MaxParts parts of MaxPartSize.
+// ErrTooLarge means the size cannot fit in osslimit.MaxParts parts of osslimit.MaxPartSize.
 var ErrTooLarge = errors.New("does not fit in 10000 parts of at most 5 GiB")
 
 // PartSize returns the part size for an object of size bytes: the
 // configured size, grown in multiples of itself until the object fits in
-// MaxParts parts (so part boundaries stay aligned to what the user chose).
+// osslimit.MaxParts parts (so part boundaries stay aligned to what the user chose).
 // For an unknown size (-1) it returns the configured size.
 func PartSize(size, configured int64) (int64, error) {
-	if size <= int64(MaxParts)*configured {
+	if size <= int64(osslimit.MaxParts)*configured {
 		return configured, nil
 	}
-	per := int64(MaxParts) * configured
+	per := int64(osslimit.MaxParts) * configured
 	mult := (size + per - 1) / per
 	ps := configured * mult
-	if ps > MaxPartSize {
+	if ps > osslimit.MaxPartSize {
 		return 0, fmt.Errorf("%d bytes %w", size, ErrTooLarge)
 	}
 	return ps, nil
@@ -67,6 +64,7 @@ type Body struct {
 	read    int64
 	crc     uint64
 	counter Counter
+	stall   *stallTimer // nil until Watch
 }
 
 // NewBody wraps r, which must yield size bytes.
@@ -89,6 +87,7 @@ func (b *Body) Read(p []byte) (int, error) {
 		if b.counter != nil {
 			b.counter.Add(int64(n))
 		}
+		b.stall.moved(b.left)
 	}
 	if err == io.EOF && b.left > 0 {
 		err = io.ErrUnexpectedEOF
@@ -104,6 +103,62 @@ func (b *Body) CRC64() uint64 { return b.crc }
 
 // BytesRead so far.
 func (b *Body) BytesRead() int64 { return b.read }
+
+// StallError ends an attempt whose body did not move for the watchdog's
+// duration: the peer stopped reading. It is a timeout (a net.Error), so
+// the attempt is retried.
+type StallError struct{ After time.Duration }
+
+func (e *StallError) Error() string {
+	return fmt.Sprintf("upload stalled: no body progress for %s", e.After)
+}
+
+// Timeout reports true: a stall is a timeout.
+func (e *StallError) Timeout() bool { return true }
+
+// Temporary reports true: a new attempt may well move.
+func (e *StallError) Temporary() bool { return true }
+
+// Watch arms b's stall watchdog: the returned context is cancelled with a
+// *StallError when no byte of b moves for d. The timer restarts with every
+// read and stops once the whole body was taken: from then on the
+// transport's response timeout applies, since the bytes may still be
+// draining from socket buffers. Send the request under the returned
+// context, then pass its error through done, which disarms the watchdog
+// and turns the SDK's "context canceled" into the *StallError (retryable,
+// where a cancellation is not) when the watchdog fired.
+func (b *Body) Watch(ctx context.Context, d time.Duration) (context.Context, func(error) error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	stall := &StallError{After: d}
+	b.stall = &stallTimer{d: d, t: time.AfterFunc(d, func() { cancel(stall) })}
+	return ctx, func(err error) error {
+		b.stall.t.Stop()
+		fired := context.Cause(ctx) == error(stall)
+		cancel(nil)
+		if fired {
+			return stall
+		}
+		return err
+	}
+}
+
+// stallTimer is a Body's watchdog.
+type stallTimer struct {
+	d time.Duration
+	t *time.Timer
+}
+
+// moved restarts the timer after bytes moved, or stops it when none are
+// left to move.
+func (s *stallTimer) moved(left int64) {
+	switch {
+	case s == nil:
+	case left <= 0:
+		s.t.Stop()
+	default:
+		s.t.Reset(s.d)
+	}
+}
 
 // Pool hands out at most cap part buffers; Get blocks while all are in use,
 // which is the engine's back-pressure on a fast stream.

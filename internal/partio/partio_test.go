@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/vodupload/vodupload/internal/osslimit"
 )
 
 func TestPartSize(t *testing.T) {
@@ -36,7 +38,7 @@ func TestPartSize(t *testing.T) {
 		}
 		require.NoError(t, err)
 		assert.Equal(t, tt.want, got, "size %d", tt.size)
-		assert.LessOrEqual(t, Count(tt.size, got), MaxParts)
+		assert.LessOrEqual(t, Count(tt.size, got), osslimit.MaxParts)
 		assert.Zero(t, got%tt.configured)
 	}
 }

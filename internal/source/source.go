@@ -1,5 +1,5 @@
-// Package source opens the things users upload from: local files and
-// readers (and, later, URLs). An opened source says whether its bytes can be
+// Package source opens the things users upload from: local files, readers
+// and http(s) URLs. An opened source says whether its bytes can be
 // read at any offset (files, io.ReaderAt), which lets the engine send parts
 // concurrently without copying them, or only in order (streams), which needs
 // part buffers.

@@ -67,28 +67,3 @@ func TestSecretsNeverRendered(t *testing.T) {
 	assert.Contains(t, fmt.Sprintf("%+v", u.Auth), "STS.abc", "non-secret fields stay visible")
 	assert.Contains(t, fmt.Sprintf("%v", u.Auth), redacted)
 }
-
-func TestClientPayload(t *testing.T) {
-	t.Parallel()
-	u := sampleUpload()
-	p := u.ClientPayload()
-
-	b, err := json.Marshal(p)
-	require.NoError(t, err)
-	var wire map[string]any
-	require.NoError(t, json.Unmarshal(b, &wire))
-	assert.Equal(t, u.RawAuth.Reveal(), wire["UploadAuth"], "the client gets the real credential")
-	assert.Equal(t, u.RawAddress, wire["UploadAddress"])
-	assert.Equal(t, u.MediaID, wire["MediaId"])
-	auth, err := DecodeAuth(wire["UploadAuth"].(string), time.Now())
-	require.NoError(t, err)
-	assert.Equal(t, testToken, auth.SecurityToken.Reveal())
-
-	for how, text := range renderings(t, p) {
-		if how == "json" {
-			continue
-		}
-		assert.NotContains(t, text, u.RawAuth.Reveal(), how)
-		assert.Contains(t, text, u.MediaID, how)
-	}
-}
