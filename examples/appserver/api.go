@@ -1,10 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/vodupload/vodupload"
 )
@@ -106,60 +106,36 @@ func (v attachedMediaRequest) meta() vodupload.AttachedMediaMeta {
 	}
 }
 
-// ticketResponse is a ticket as the client receives it, in VOD's own
-// names (the CreateUploadVideo/Image/AttachedMedia answers' fields), which
-// VOD's client SDKs expect and vodupload.UploadTicket decodes. Exactly one
-// of the ID fields is set, by the kind of media.
-type ticketResponse struct {
-	VideoID       string     `json:"VideoId,omitempty"`
-	ImageID       string     `json:"ImageId,omitempty"`
-	ImageURL      string     `json:"ImageURL,omitempty"`
-	MediaID       string     `json:"MediaId,omitempty"`
-	MediaURL      string     `json:"MediaURL,omitempty"`
-	FileURL       string     `json:"FileURL,omitempty"`
-	RequestID     string     `json:"RequestId,omitempty"`
-	UploadAddress string     `json:"UploadAddress"`
-	UploadAuth    credential `json:"UploadAuth"`
-	// Expires is when the credential lapses (RFC 3339); refresh before.
-	Expires time.Time `json:"Expires"`
-	// RefreshToken (videos only) is what POST /v1/videos/{id}/refresh
-	// asks for: proof that this client created the video.
-	RefreshToken credential `json:"RefreshToken,omitempty"`
+// ticketAnswer is a ticket as the AppServer sends it: exactly
+// vodupload.UploadTicket's JSON (VOD's own field names, which VOD's client
+// SDKs expect and UploadTicket decodes), plus RefreshToken for videos. It
+// is written out explicitly: a struct embedding the ticket would have the
+// ticket's MarshalJSON promoted, and RefreshToken would silently vanish.
+type ticketAnswer struct {
+	ticket *vodupload.UploadTicket
+	// refreshToken (videos only) is what POST /v1/videos/{id}/refresh asks
+	// for: proof that this client created the video.
+	refreshToken credential
 }
 
-// LogValue keeps the credential out of logs: slog would otherwise
-// marshal the struct as JSON, credential included.
-func (r ticketResponse) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("id", r.VideoID+r.ImageID+r.MediaID),
-		slog.String("upload_address", r.UploadAddress),
-		slog.String("upload_auth", redacted),
-		slog.String("refresh_token", redacted),
-		slog.Time("expires", r.Expires),
-	)
+func (a ticketAnswer) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(a.ticket)
+	if err != nil || a.refreshToken == "" {
+		return b, err
+	}
+	rt, err := json.Marshal(string(a.refreshToken))
+	if err != nil {
+		return nil, err
+	}
+	// b is one JSON object: the field goes before its closing brace.
+	out := append(b[:len(b)-1:len(b)-1], `,"RefreshToken":`...)
+	return append(append(out, rt...), '}'), nil
 }
 
-func videoTicket(t *vodupload.UploadTicket) ticketResponse {
-	r := baseTicket(t)
-	r.VideoID = t.MediaID
-	return r
-}
-
-func imageTicket(t *vodupload.UploadTicket) ticketResponse {
-	r := baseTicket(t)
-	r.ImageID, r.ImageURL, r.FileURL = t.MediaID, t.MediaURL, t.FileURL
-	return r
-}
-
-func attachedMediaTicket(t *vodupload.UploadTicket) ticketResponse {
-	r := baseTicket(t)
-	r.MediaID, r.MediaURL, r.FileURL = t.MediaID, t.MediaURL, t.FileURL
-	return r
-}
-
-func baseTicket(t *vodupload.UploadTicket) ticketResponse {
-	return ticketResponse{UploadAddress: t.UploadAddress, UploadAuth: credential(t.UploadAuth),
-		RequestID: t.RequestID, Expires: t.Expires}
+// LogValue keeps the credentials out of logs: the ticket's own LogValue
+// redacts UploadAuth, and the refresh token is redacted here.
+func (a ticketAnswer) LogValue() slog.Value {
+	return slog.GroupValue(slog.Any("ticket", a.ticket), slog.String("RefreshToken", redacted))
 }
 
 // credential is an UploadAuth: it must reach the client in JSON, which

@@ -47,14 +47,14 @@ func TestClientFlow(t *testing.T) {
 		"user_data": map[string]any{"extend": map[string]string{"user": "42"}},
 	})
 	require.NoError(t, err)
-	require.NotEmpty(t, first.VideoID)
+	require.NotEmpty(t, first.MediaID)
 	tk := first.uploadTicket()
 
 	var (
 		mu      sync.Mutex
 		tickets = []*vodupload.UploadTicket{tk}
 	)
-	refresh := c.refresher(first, func(fresh ticketResponse) {
+	refresh := c.refresher(first, func(fresh issued) {
 		mu.Lock()
 		tickets = append(tickets, fresh.uploadTicket())
 		mu.Unlock()
@@ -121,7 +121,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, emulator.Options{}, Options{})
 	var tickets []*vodupload.UploadTicket
-	var refreshToken credential
+	var refreshToken string
 	for _, req := range []struct{ path, body string }{
 		{"/v1/videos", goodVideo},
 		{"/v1/images", `{"image_ext":"png","title":"a"}`},
@@ -134,7 +134,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 			refreshToken = r.ticket(t).RefreshToken
 		}
 	}
-	r := h.post(t, "/v1/videos/"+tickets[0].MediaID+"/refresh", `{"refresh_token":"`+string(refreshToken)+`"}`)
+	r := h.post(t, "/v1/videos/"+tickets[0].MediaID+"/refresh", `{"refresh_token":"`+refreshToken+`"}`)
 	require.Equal(t, http.StatusOK, r.status)
 	tickets = append(tickets, r.ticket(t).uploadTicket())
 	refreshToken = r.ticket(t).RefreshToken
@@ -142,12 +142,12 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		map[string]string{"Authorization": "Bearer " + otherToken, "Content-Type": "application/json"}, goodVideo)
 	h.post(t, "/v1/videos/ffffffffffffffffffffffffffffffff/refresh", `{"refresh_token":"r1.1.forged"}`)
 	h.emu.DeleteMedia(tickets[0].MediaID) // the owner's refresh now reaches VOD, which answers NotFound
-	gone := h.post(t, "/v1/videos/"+tickets[0].MediaID+"/refresh", `{"refresh_token":"`+string(refreshToken)+`"}`)
+	gone := h.post(t, "/v1/videos/"+tickets[0].MediaID+"/refresh", `{"refresh_token":"`+refreshToken+`"}`)
 	require.Equal(t, http.StatusNotFound, gone.status, string(gone.body))
 
 	h.app.Close()
 	assertLogsClean(t, h, tickets)
-	assert.NotContains(t, h.logs.String(), string(refreshToken), "logs contain a refresh token")
+	assert.NotContains(t, h.logs.String(), refreshToken, "logs contain a refresh token")
 	lines := h.logs.lines(t)
 	assertAccessLogged(t, lines, "POST /v1/videos", http.StatusCreated, tickets[0].MediaID)
 	var sawUnauthorized, sawNotFound bool

@@ -25,7 +25,7 @@ func (s *Server) createVideo(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.CreateVideoUpload(ctx, req.meta(), req.FileSize)
-	answer(w, r, "video_id", t, requestError(err, req), http.StatusCreated, s.videoTicket(r))
+	s.answer(w, r, "video_id", t, requestError(err, req), http.StatusCreated)
 }
 
 // refreshRequest is the body of POST /v1/videos/{id}/refresh.
@@ -69,18 +69,7 @@ func (s *Server) refreshVideo(w http.ResponseWriter, r *http.Request) {
 	case apiCode(err) == "InvalidVideo.NotFound":
 		err = fmt.Errorf("%w: %w", errRefreshRefused, err)
 	}
-	answer(w, r, "video_id", t, err, http.StatusOK, s.videoTicket(r))
-}
-
-// videoTicket shapes a video ticket with a refresh token bound to the
-// requesting client.
-func (s *Server) videoTicket(r *http.Request) func(*vodupload.UploadTicket) ticketResponse {
-	owner := infoFrom(r.Context()).owner
-	return func(t *vodupload.UploadTicket) ticketResponse {
-		tr := videoTicket(t)
-		tr.RefreshToken = credential(s.refreshKeys.Load().issue(owner, t.MediaID, s.opts.Now().Add(s.opts.RefreshTTL)))
-		return tr
-	}
+	s.answer(w, r, "video_id", t, err, http.StatusOK)
 }
 
 func apiCode(err error) string {
@@ -100,7 +89,7 @@ func (s *Server) createImage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.CreateImageUpload(ctx, req.meta())
-	answer(w, r, "image_id", t, requestError(err, req), http.StatusCreated, imageTicket)
+	s.answer(w, r, "image_id", t, requestError(err, req), http.StatusCreated)
 }
 
 func (s *Server) createAttachedMedia(w http.ResponseWriter, r *http.Request) {
@@ -112,7 +101,7 @@ func (s *Server) createAttachedMedia(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.CreateAttachedMediaUpload(ctx, req.meta(), req.FileSize)
-	answer(w, r, "media_id", t, requestError(err, req), http.StatusCreated, attachedMediaTicket)
+	s.answer(w, r, "media_id", t, requestError(err, req), http.StatusCreated)
 }
 
 // validVideoID accepts what a VideoId may look like (VOD issues 32 hex
@@ -131,15 +120,19 @@ func validVideoID(id string) bool {
 }
 
 // answer writes the ticket (or the error) and notes its IDs for the log.
-func answer(w http.ResponseWriter, r *http.Request, idAttr string, t *vodupload.UploadTicket, err error,
-	status int, shape func(*vodupload.UploadTicket) ticketResponse) {
+// A video's ticket gets a refresh token bound to the requesting client.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, idAttr string, t *vodupload.UploadTicket, err error, status int) {
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	ri := infoFrom(r.Context())
 	ri.mediaAttr, ri.mediaID, ri.vodReqID = idAttr, t.MediaID, t.RequestID
-	writeJSON(w, status, shape(t))
+	a := ticketAnswer{ticket: t}
+	if t.Kind == vodupload.KindVideo {
+		a.refreshToken = credential(s.refreshKeys.Load().issue(ri.owner, t.MediaID, s.opts.Now().Add(s.opts.RefreshTTL)))
+	}
+	writeJSON(w, status, a)
 }
 
 // decode reads exactly one JSON object into v, strictly: a typo in a

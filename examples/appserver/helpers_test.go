@@ -119,11 +119,36 @@ func (r reply) errorDetail(t *testing.T) errorDetail {
 	return b.Error
 }
 
-func (r reply) ticket(t *testing.T) ticketResponse {
+func (r reply) ticket(t *testing.T) issued {
 	t.Helper()
-	var tr ticketResponse
-	require.NoError(t, json.Unmarshal(r.body, &tr), string(r.body))
+	tr, err := decodeIssued(r.body)
+	require.NoError(t, err, string(r.body))
 	return tr
+}
+
+// issued is a ticket as a client decodes the AppServer's answer: into
+// vodupload.UploadTicket with encoding/json, and the AppServer's own
+// RefreshToken beside it.
+type issued struct {
+	vodupload.UploadTicket
+	RefreshToken string
+}
+
+func decodeIssued(b []byte) (issued, error) {
+	var tr issued
+	if err := json.Unmarshal(b, &tr.UploadTicket); err != nil {
+		return issued{}, err
+	}
+	var extra struct{ RefreshToken string }
+	err := json.Unmarshal(b, &extra)
+	tr.RefreshToken = extra.RefreshToken
+	return tr, err
+}
+
+// uploadTicket is the ticket to upload with.
+func (tr issued) uploadTicket() *vodupload.UploadTicket {
+	t := tr.UploadTicket
+	return &t
 }
 
 // call sends a request with the given headers; a nil headers map means
@@ -157,42 +182,44 @@ type appClient struct {
 	base, token string
 }
 
-func (c appClient) ticket(ctx context.Context, path string, body any) (ticketResponse, error) {
+func (c appClient) ticket(ctx context.Context, path string, body any) (issued, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return ticketResponse{}, err
+		return issued{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
 	if err != nil {
-		return ticketResponse{}, err
+		return issued{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return ticketResponse{}, err
+		return issued{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		var eb errorBody
 		_ = json.NewDecoder(resp.Body).Decode(&eb)
-		return ticketResponse{}, fmt.Errorf("%s %s: HTTP %d %s: %s", req.Method, path, resp.StatusCode, eb.Error.Code, eb.Error.Message)
+		return issued{}, fmt.Errorf("%s %s: HTTP %d %s: %s", req.Method, path, resp.StatusCode, eb.Error.Code, eb.Error.Message)
 	}
-	var tr ticketResponse
-	err = json.NewDecoder(resp.Body).Decode(&tr)
-	return tr, err
+	b, err = io.ReadAll(resp.Body)
+	if err != nil {
+		return issued{}, err
+	}
+	return decodeIssued(b)
 }
 
 // refresher renews a video's ticket through the AppServer, presenting the
 // latest refresh token (each refresh returns a new one); seen, when set,
 // gets every fresh ticket.
-func (c appClient) refresher(first ticketResponse, seen func(ticketResponse)) vodupload.TicketRefresher {
+func (c appClient) refresher(first issued, seen func(issued)) vodupload.TicketRefresher {
 	var mu sync.Mutex
 	refreshToken := first.RefreshToken
 	return func(ctx context.Context) (*vodupload.UploadTicket, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		fresh, err := c.ticket(ctx, "/v1/videos/"+first.VideoID+"/refresh", refreshRequest{RefreshToken: string(refreshToken)})
+		fresh, err := c.ticket(ctx, "/v1/videos/"+first.MediaID+"/refresh", refreshRequest{RefreshToken: refreshToken})
 		if err != nil {
 			return nil, err
 		}
@@ -201,20 +228,6 @@ func (c appClient) refresher(first ticketResponse, seen func(ticketResponse)) vo
 			seen(fresh)
 		}
 		return fresh.uploadTicket(), nil
-	}
-}
-
-// uploadTicket maps the wire shape to the SDK's ticket: one ID, the
-// address and credential verbatim.
-func (r ticketResponse) uploadTicket() *vodupload.UploadTicket {
-	return &vodupload.UploadTicket{
-		MediaID:       r.VideoID + r.ImageID + r.MediaID, // exactly one is set
-		RequestID:     r.RequestID,
-		UploadAddress: r.UploadAddress,
-		UploadAuth:    string(r.UploadAuth),
-		MediaURL:      r.ImageURL + r.MediaURL,
-		FileURL:       r.FileURL,
-		Expires:       r.Expires,
 	}
 }
 

@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		var ce *vodupload.CredentialError
 		switch {
 		case errors.As(err, &ce):
-			fmt.Fprintf(stderr, "appserver: %v\n", err)
+			fmt.Fprintf(stderr, "appserver: %v\n", ce) // what to fix, without the call's name
 			return 1
 		case err != nil:
 			fmt.Fprintf(stderr, "appserver: cannot check the VOD credential (-skip-credential-check starts anyway): %v\n", err)

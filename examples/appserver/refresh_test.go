@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/vodupload/vodupload"
 	"github.com/vodupload/vodupload/internal/emulator"
 )
 
@@ -36,7 +35,7 @@ func bearer(token string) map[string]string {
 	return map[string]string{"Authorization": "Bearer " + token, "Content-Type": "application/json"}
 }
 
-func refreshBody(token credential) string { return `{"refresh_token":"` + string(token) + `"}` }
+func refreshBody(token string) string { return `{"refresh_token":"` + string(token) + `"}` }
 
 // TestRefreshIsBoundToItsCreator: only the client that created a video
 // renews it, only with the refresh token of its ticket, only while the
@@ -54,13 +53,13 @@ func TestRefreshIsBoundToItsCreator(t *testing.T) {
 	createdB := call(t, h.app.URL, http.MethodPost, "/v1/videos", b, goodVideo)
 	require.Equal(t, http.StatusCreated, createdB.status)
 	ticketB := createdB.ticket(t)
-	pathA := "/v1/videos/" + ticketA.VideoID + "/refresh"
+	pathA := "/v1/videos/" + ticketA.MediaID + "/refresh"
 
 	// The creator renews: same object, new credential, new refresh token.
 	r := call(t, h.app.URL, http.MethodPost, pathA, a, refreshBody(ticketA.RefreshToken))
 	require.Equal(t, http.StatusOK, r.status, string(r.body))
 	fresh := r.ticket(t)
-	assert.Equal(t, ticketA.VideoID, fresh.VideoID)
+	assert.Equal(t, ticketA.MediaID, fresh.MediaID)
 	assert.Equal(t, ticketA.UploadAddress, fresh.UploadAddress, "a refresh keeps the object")
 	assert.NotEqual(t, ticketA.UploadAuth, fresh.UploadAuth, "a refresh issues a new credential")
 	assert.NotEmpty(t, fresh.RefreshToken)
@@ -71,7 +70,7 @@ func TestRefreshIsBoundToItsCreator(t *testing.T) {
 		return c.Requests["GetVideoInfo"] + c.Requests["RefreshUploadVideo"]
 	}
 	before := vodCalls()
-	tampered := []byte(string(ticketA.RefreshToken))
+	tampered := []byte(ticketA.RefreshToken)
 	tampered[len(tampered)-2] ^= 1
 	unknownID := "0123456789abcdef0123456789abcdef"
 	refusals := []struct {
@@ -79,17 +78,17 @@ func TestRefreshIsBoundToItsCreator(t *testing.T) {
 		headers    map[string]string
 		token      string
 	}{
-		{"B presents A's refresh token", pathA, b, string(ticketA.RefreshToken)},
-		{"B presents its own token for A's video", pathA, b, string(ticketB.RefreshToken)},
-		{"A presents B's video's token", pathA, a, string(ticketB.RefreshToken)},
+		{"B presents A's refresh token", pathA, b, ticketA.RefreshToken},
+		{"B presents its own token for A's video", pathA, b, ticketB.RefreshToken},
+		{"A presents B's video's token", pathA, a, ticketB.RefreshToken},
 		{"forged MAC", pathA, a, string(tampered)},
-		{"forged expiry", pathA, a, "r1.99999999999." + strings.SplitN(string(ticketA.RefreshToken), ".", 3)[2]},
+		{"forged expiry", pathA, a, "r1.99999999999." + strings.SplitN(ticketA.RefreshToken, ".", 3)[2]},
 		{"not a token", pathA, a, "hello"},
-		{"no such video", "/v1/videos/" + unknownID + "/refresh", a, string(ticketA.RefreshToken)},
+		{"no such video", "/v1/videos/" + unknownID + "/refresh", a, ticketA.RefreshToken},
 	}
 	var bodies []string
 	for _, tt := range refusals {
-		r := call(t, h.app.URL, http.MethodPost, tt.path, tt.headers, refreshBody(credential(tt.token)))
+		r := call(t, h.app.URL, http.MethodPost, tt.path, tt.headers, refreshBody(tt.token))
 		assert.Equal(t, http.StatusNotFound, r.status, tt.name)
 		assert.Equal(t, "InvalidVideo.NotFound", r.errorDetail(t).Code, tt.name)
 		bodies = append(bodies, string(r.body))
@@ -105,8 +104,8 @@ func TestRefreshIsBoundToItsCreator(t *testing.T) {
 	assert.Equal(t, before, vodCalls(), "refused refreshes never reach VOD")
 
 	// A video VOD no longer has answers the same, even to its creator.
-	h.emu.DeleteMedia(ticketB.VideoID)
-	gone := call(t, h.app.URL, http.MethodPost, "/v1/videos/"+ticketB.VideoID+"/refresh", b, refreshBody(ticketB.RefreshToken))
+	h.emu.DeleteMedia(ticketB.MediaID)
+	gone := call(t, h.app.URL, http.MethodPost, "/v1/videos/"+ticketB.MediaID+"/refresh", b, refreshBody(ticketB.RefreshToken))
 	assert.Equal(t, http.StatusNotFound, gone.status)
 	assert.Equal(t, bodies[0], string(gone.body), "a deleted video looks like any refusal")
 }
@@ -126,14 +125,14 @@ func TestRefreshRefusedOnceUploaded(t *testing.T) {
 	require.Equal(t, data, got)
 
 	refreshesBefore := h.emu.Counters().Refreshes
-	r := h.post(t, "/v1/videos/"+tr.VideoID+"/refresh", refreshBody(tr.RefreshToken))
+	r := h.post(t, "/v1/videos/"+tr.MediaID+"/refresh", refreshBody(tr.RefreshToken))
 	require.Equal(t, http.StatusConflict, r.status, string(r.body))
 	assert.Equal(t, "UploadComplete", r.errorDetail(t).Code)
 	assert.Equal(t, refreshesBefore, h.emu.Counters().Refreshes, "no credential issued")
 
 	// Only the creator learns that the upload is complete: to anyone else
 	// the video does not exist.
-	other := call(t, h.app.URL, http.MethodPost, "/v1/videos/"+tr.VideoID+"/refresh", bearer(otherToken), refreshBody(tr.RefreshToken))
+	other := call(t, h.app.URL, http.MethodPost, "/v1/videos/"+tr.MediaID+"/refresh", bearer(otherToken), refreshBody(tr.RefreshToken))
 	assert.Equal(t, http.StatusNotFound, other.status)
 	assert.Equal(t, "InvalidVideo.NotFound", other.errorDetail(t).Code)
 }
@@ -150,7 +149,7 @@ func TestRefreshSurvivesRotation(t *testing.T) {
 	created := h.post(t, "/v1/videos", goodVideo)
 	require.Equal(t, http.StatusCreated, created.status)
 	tr := created.ticket(t)
-	path := "/v1/videos/" + tr.VideoID + "/refresh"
+	path := "/v1/videos/" + tr.MediaID + "/refresh"
 	srv := h.server
 
 	require.NoError(t, srv.SetRefreshKeys([][]byte{newKey, oldKey}))
@@ -173,7 +172,7 @@ func TestNamedClientsKeepTheirVideosAcrossTokenRotation(t *testing.T) {
 	created := h.post(t, "/v1/videos", goodVideo)
 	require.Equal(t, http.StatusCreated, created.status)
 	tr := created.ticket(t)
-	path := "/v1/videos/" + tr.VideoID + "/refresh"
+	path := "/v1/videos/" + tr.MediaID + "/refresh"
 
 	require.NoError(t, h.server.SetClients([]Client{{Name: "alice", Token: newToken}, {Token: otherToken}}))
 	assert.Equal(t, http.StatusUnauthorized, h.post(t, path, refreshBody(tr.RefreshToken)).status, "the old token is gone")
@@ -208,4 +207,3 @@ func TestRefreshTokenFormat(t *testing.T) {
 	assert.False(t, eph.valid(tok, "name:alice", "v1", now), "another key")
 }
 
-var _ vodupload.TicketRefresher = appClient{}.refresher(ticketResponse{}, nil)

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vodupload/vodupload"
 	"github.com/vodupload/vodupload/internal/emulator"
 	"github.com/vodupload/vodupload/internal/vodapi"
 )
@@ -41,7 +42,7 @@ func TestAuthentication(t *testing.T) {
 			r := call(t, h.app.URL, http.MethodPost, "/v1/videos", headers, goodVideo)
 			require.Equal(t, tt.status, r.status, string(r.body))
 			if tt.status != http.StatusUnauthorized {
-				assert.NotEmpty(t, r.ticket(t).VideoID)
+				assert.NotEmpty(t, r.ticket(t).MediaID)
 				return
 			}
 			assert.Equal(t, tt.challenge, r.header.Get("WWW-Authenticate"))
@@ -139,16 +140,15 @@ func TestIssueImageAndAttachedMedia(t *testing.T) {
 	h := newHarness(t, emulator.Options{}, Options{})
 	tests := []struct {
 		name, path, body string
-		id               func(ticketResponse) string
-		url              func(ticketResponse) string
+		kind             vodupload.MediaKind
 		ext              string
 	}{
 		{"cover image", "/v1/images", `{"image_type":"cover","image_ext":"jpg","title":"poster","tags":["a"]}`,
-			func(r ticketResponse) string { return r.ImageID }, func(r ticketResponse) string { return r.ImageURL }, ".jpg"},
+			vodupload.KindImage, ".jpg"},
 		{"subtitle", "/v1/attached-media", `{"business_type":"subtitle","file_name":"en.vtt","file_size":42,"title":"English","cate_ids":[7]}`,
-			func(r ticketResponse) string { return r.MediaID }, func(r ticketResponse) string { return r.MediaURL }, ".vtt"},
+			vodupload.KindAttachedMedia, ".vtt"},
 		{"watermark", "/v1/attached-media", `{"business_type":"watermark","media_ext":"png","file_name":"logo.png"}`,
-			func(r ticketResponse) string { return r.MediaID }, func(r ticketResponse) string { return r.MediaURL }, ".png"},
+			vodupload.KindAttachedMedia, ".png"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -156,9 +156,10 @@ func TestIssueImageAndAttachedMedia(t *testing.T) {
 			r := h.post(t, tt.path, tt.body)
 			require.Equal(t, http.StatusCreated, r.status, string(r.body))
 			tr := r.ticket(t)
-			assert.NotEmpty(t, tt.id(tr))
-			assert.NotEmpty(t, tt.url(tr))
-			assert.Empty(t, tr.VideoID)
+			assert.Equal(t, tt.kind, tr.Kind)
+			assert.NotEmpty(t, tr.MediaID)
+			assert.NotEmpty(t, tr.MediaURL)
+			assert.Empty(t, tr.RefreshToken, "no refresh API for this kind")
 			addr, err := vodapi.DecodeAddress(tr.UploadAddress)
 			require.NoError(t, err)
 			assert.True(t, strings.HasSuffix(addr.FileName, tt.ext), addr.FileName)
@@ -170,9 +171,9 @@ func TestIssueImageAndAttachedMedia(t *testing.T) {
 }
 
 // uploadSmall proves a ticket works: a client uploads with it alone.
-func uploadSmall(t *testing.T, h *harness, tr ticketResponse) {
+func uploadSmall(t *testing.T, h *harness, tr issued) {
 	t.Helper()
-	data := []byte(fmt.Sprintf("payload for %s", tr.ImageID+tr.MediaID))
+	data := []byte(fmt.Sprintf("payload for %s", tr.MediaID))
 	res := uploadWithTicket(t, tr.uploadTicket(), data, nil)
 	got, err := h.emu.Object(res.Bucket, res.ObjectKey)
 	require.NoError(t, err)
