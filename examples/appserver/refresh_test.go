@@ -206,4 +206,3 @@ func TestRefreshTokenFormat(t *testing.T) {
 	assert.True(t, eph.ephemeral)
 	assert.False(t, eph.valid(tok, "name:alice", "v1", now), "another key")
 }
-
