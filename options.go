@@ -69,6 +69,8 @@ type Options struct {
 	Endpoint string
 	// HTTPClient sends OSS requests; one client is shared by all uploads
 	// so connections are reused. Default: a transport tuned for uploads.
+	// When its Transport is an *http.Transport with a TLSClientConfig, VOD
+	// calls use that TLS configuration too (RootCAs of a private CA).
 	HTTPClient *http.Client
 	// MaxInFlightParts caps the parts in flight across all uploads of
 	// the Uploader, so a busy AppServer keeps bounded connections and
@@ -191,6 +193,8 @@ func WithRegion(region string) ClientOption { return func(o *Options) { o.Region
 func WithEndpoint(url string) ClientOption { return func(o *Options) { o.Endpoint = url } }
 
 // WithHTTPClient sets the client for OSS requests.
+//
+// Its transport's TLS configuration also applies to VOD calls.
 func WithHTTPClient(c *http.Client) ClientOption { return func(o *Options) { o.HTTPClient = c } }
 
 // WithMaxInFlightParts caps parts in flight across all uploads.

@@ -2,6 +2,7 @@ package vodupload
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -63,6 +64,7 @@ func New(opts ...Option) (*Uploader, error) {
 	vod, err := vodapi.New(vodapi.Config{
 		Region: o.Region, Endpoint: o.Endpoint, Credentials: o.Credentials,
 		Timeout: DefaultCallTimeout, UserAgent: userAgent,
+		TLSClientConfig: httpClientTLS(o.HTTPClient),
 	})
 	if err != nil {
 		return nil, opError("New", err)
@@ -76,6 +78,16 @@ func New(opts ...Option) (*Uploader, error) {
 }
 
 const userAgent = "vodupload-go/0.1"
+
+// httpClientTLS is the TLS configuration of c's transport, when it is an
+// *http.Transport with one, so VOD calls trust what OSS requests trust
+// (a private CA, a test server's certificate).
+func httpClientTLS(c *http.Client) *tls.Config {
+	if tr, ok := c.Transport.(*http.Transport); ok {
+		return tr.TLSClientConfig
+	}
+	return nil
+}
 
 // defaultHTTPClient keeps enough idle connections for several concurrent
 // uploads to one bucket and bounds the waits that would otherwise hang an

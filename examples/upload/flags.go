@@ -84,8 +84,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.callbackURL, "callback-url", "", "event notification URL for this upload")
 	fs.StringVar(&c.callbackType, "callback-type", "", "event notification type: http or mns")
 	fs.Var(&c.extend, "extend", "custom fields VOD passes back in event notifications: `k=v,k2=v2`")
-	fs.StringVar(&c.imageType, "image-type", "", "default, cover or watermark (image)")
-	fs.StringVar(&c.imageExt, "image-ext", "", "png, jpg, jpeg or gif (image; default: the file's extension)")
+	fs.StringVar(&c.imageType, "image-type", "", "default (when empty) or cover (image)")
+	fs.StringVar(&c.imageExt, "image-ext", "", "png, jpg, jpeg, gif, heic or webp (image; default: the file's extension)")
 	fs.StringVar(&c.businessType, "business-type", "", "watermark, subtitle or material (attached, required)")
 	fs.StringVar(&c.mediaExt, "media-ext", "", "extension (attached; default: the file's extension)")
 

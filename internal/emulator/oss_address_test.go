@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,7 +13,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aliyun/aliyun-oss-go-sdk/oss"
 	"github.com/stretchr/testify/assert"
@@ -50,11 +48,7 @@ func rawVirtualQuery(t *testing.T, srv *Server, c *stsCredential, host, method, 
 	req, err := http.NewRequest(method, u, bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Host = host
-	date := time.Now().UTC().Format(http.TimeFormat)
-	req.Header.Set("Date", date)
-	req.Header.Set("x-oss-security-token", c.SecurityToken)
-	sts := ossStringToSign(req, req.URL.Query(), c.Bucket, key, date)
-	req.Header.Set("Authorization", "OSS "+c.AccessKeyID+":"+signOSS(c.AccessKeySecret, sts))
+	signNow(req, c, key)
 	return doRaw(t, srv.Client(), req)
 }
 
@@ -82,12 +76,7 @@ func TestGoSDKVirtualHostedStyle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, data, got)
 
-	rc, err := b.GetObject(key)
-	require.NoError(t, err)
-	back, err := io.ReadAll(rc)
-	require.NoError(t, rc.Close())
-	require.NoError(t, err)
-	assert.Equal(t, data, back)
+	assert.Equal(t, data, readObject(t, b, key))
 
 	imur, err := b.InitiateMultipartUpload(key)
 	require.NoError(t, err)

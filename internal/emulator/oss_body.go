@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"hash"
@@ -143,6 +144,9 @@ func resetConnection(w http.ResponseWriter, r *http.Request) {
 	}
 	if conn == nil {
 		return
+	}
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn() // reset the TCP connection under TLS
 	}
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		_ = tcp.SetLinger(0) // close sends RST instead of FIN

@@ -103,12 +103,29 @@ func rawOSS(t *testing.T, srv *Server, c *stsCredential, method, key, rawQuery s
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
+	signNow(req, c, key)
+	return doRaw(t, srv.Client(), req)
+}
+
+// signNow signs req for c's bucket and key as aliyun-oss-go-sdk does: V1,
+// Date set to now, the security token among the x-oss-* headers.
+func signNow(req *http.Request, c *stsCredential, key string) {
 	date := time.Now().UTC().Format(http.TimeFormat)
 	req.Header.Set("Date", date)
 	req.Header.Set("x-oss-security-token", c.SecurityToken)
 	sts := ossStringToSign(req, req.URL.Query(), c.Bucket, key, date)
 	req.Header.Set("Authorization", "OSS "+c.AccessKeyID+":"+signOSS(c.AccessKeySecret, sts))
-	return doRaw(t, srv.Client(), req)
+}
+
+// readObject reads key through the SDK bucket b.
+func readObject(t *testing.T, b *oss.Bucket, key string) []byte {
+	t.Helper()
+	rc, err := b.GetObject(key)
+	require.NoError(t, err)
+	got, err := io.ReadAll(rc)
+	require.NoError(t, rc.Close())
+	require.NoError(t, err)
+	return got
 }
 
 // doRaw sends req and reads the whole answer.
