@@ -17,7 +17,7 @@ import (
 // registrar is what sets one kind of upload apart on the one path every
 // Upload… method takes (validate → open → register → session → transfer
 // → result): how the media is registered, how its credential is renewed,
-// and how a registration abandoned for a new one is deleted.
+// and how a registration the upload gives up is deleted.
 type registrar struct {
 	// register validates the metadata against the payload (its name and
 	// size) and asks VOD for an address and a credential, or takes over
