@@ -46,7 +46,7 @@ type UserData struct {
 // MessageCallback overrides the event notification of one upload.
 type MessageCallback struct {
 	CallbackURL  string `json:"CallbackURL,omitempty"`
-	CallbackType string `json:"CallbackType,omitempty"` // "http" or "mns"
+	CallbackType string `json:"CallbackType,omitempty"` // "http" or "mns", any case
 }
 
 // AccelerateConfig turns on OSS transfer acceleration for one upload.
@@ -227,6 +227,13 @@ func encodeUserData(d *UserData) (string, error) {
 	}
 	if v := meta.Extend(d.Extend); v != nil {
 		return "", invalid(v.Field, v.Rule, v.Value)
+	}
+	if cb := d.MessageCallback; cb != nil && cb.CallbackType != "" &&
+		!strings.EqualFold(cb.CallbackType, "http") && !strings.EqualFold(cb.CallbackType, "mns") {
+		// VOD's two callback methods (SetMessageCallback's CallbackType,
+		// UserData's MessageCallback): anything else would be accepted into
+		// UserData and notify nobody.
+		return "", invalid("UserData.MessageCallback.CallbackType", "http or mns", cb.CallbackType)
 	}
 	return string(b), nil
 }

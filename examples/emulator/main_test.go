@@ -47,6 +47,13 @@ func TestFirstLineIsJSONAndServerShutsDown(t *testing.T) {
 	assert.Equal(t, 0, <-exit)
 }
 
+func TestHelpExitsZero(t *testing.T) {
+	t.Parallel()
+	var stderr bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, io.Discard, &stderr))
+	assert.Contains(t, stderr.String(), "-addr")
+}
+
 func TestBadFlagsExitTwo(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, 2, run(context.Background(), []string{"-storage", "tape"}, io.Discard, io.Discard))

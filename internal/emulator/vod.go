@@ -86,6 +86,8 @@ func (s *Server) vodHandler(action string) (rpcHandler, bool) {
 		return s.deleteImage, true
 	case "DeleteAttachedMedia":
 		return s.deleteAttachedMedia, true
+	case "DeleteVideo":
+		return s.deleteVideo, true
 	}
 	return nil, false
 }

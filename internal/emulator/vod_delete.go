@@ -6,9 +6,9 @@ import (
 	"strings"
 )
 
-// DeleteImage and DeleteAttachedMedia remove media records and their
-// files, as VOD does; an uploader uses them to clean up a registration it
-// abandoned.
+// DeleteImage, DeleteAttachedMedia and DeleteVideo remove media records
+// and their files, as VOD does; an uploader uses them to clean up a
+// registration it abandoned or whose upload failed for good.
 
 type deleteImageResult struct {
 	RequestID string `json:"RequestId" xml:"RequestId"`
@@ -138,4 +138,52 @@ func (s *Server) deleteAttachedMedia(p rpcParams) (any, *rpcError) {
 func (s *Server) deleteRecord(rec *mediaRecord) {
 	s.DeleteMedia(rec.ID)
 	_ = s.store.delete(rec.Bucket, rec.Key) // a record whose upload never finished has no object
+}
+
+type deleteVideoResult struct {
+	RequestID         string   `json:"RequestId" xml:"RequestId"`
+	NonExistVideoIDs  []string `json:"NonExistVideoIds,omitempty" xml:"NonExistVideoIds,omitempty"`
+	ForbiddenVideoIDs []string `json:"ForbiddenVideoIds,omitempty" xml:"ForbiddenVideoIds,omitempty"`
+}
+
+// deleteVideo deletes videos named by VideoIds and by ReferenceIds (up to
+// 20 of each; neither is marked required, so VOD answers MissingParameter
+// when both are absent). IDs that name no video are listed, the others
+// deleted with their objects. ForbiddenVideoIds, for videos the caller's
+// RAM policy does not cover, stays empty: the emulator has no RAM.
+func (s *Server) deleteVideo(p rpcParams) (any, *rpcError) {
+	if err := validateParams(p, []paramRule{
+		{name: "VideoIds", checks: []check{idList(maxDeleteIDs)}},
+		{name: "ReferenceIds", checks: []check{idList(maxDeleteIDs), referenceIDList}},
+	}); err != nil {
+		return nil, err
+	}
+	ids, refs := splitList(p.get("VideoIds")), splitList(p.get("ReferenceIds"))
+	if len(ids) == 0 && len(refs) == 0 {
+		return nil, missingParameter("VideoIds")
+	}
+	res := deleteVideoResult{RequestID: newRequestID()}
+	find := func(list []string, lookup func(string) *mediaRecord) {
+		for _, id := range list {
+			rec := lookup(id)
+			if rec == nil {
+				res.NonExistVideoIDs = append(res.NonExistVideoIDs, id)
+				continue
+			}
+			s.deleteRecord(rec)
+		}
+	}
+	find(ids, func(id string) *mediaRecord { return s.lookupMedia(id, kindVideo) })
+	find(refs, s.videoByReference)
+	return res, nil
+}
+
+// referenceIDList checks each ReferenceId of a comma-separated list.
+func referenceIDList(p rpcParams, name, v string) *rpcError {
+	for _, ref := range splitList(v) {
+		if err := referenceID(p, name, ref); err != nil {
+			return err
+		}
+	}
+	return nil
 }

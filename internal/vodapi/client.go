@@ -154,7 +154,13 @@ type lockedProvider struct {
 func (l *lockedProvider) GetCredentials() (*credentials.Credentials, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.p.GetCredentials()
+	c, err := l.p.GetCredentials()
+	if err != nil {
+		// The SDK returns this error as it is: typed, it survives to the
+		// caller, who can then say what to set instead of the chain's list.
+		return nil, &NoCredentialError{Provider: l.p.GetProviderName(), Err: err}
+	}
+	return c, nil
 }
 
 func (l *lockedProvider) GetProviderName() string { return l.p.GetProviderName() }
