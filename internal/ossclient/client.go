@@ -133,15 +133,24 @@ func (c *Client) InitiateMultipart(ctx context.Context, key string) (string, err
 // UploadPart sends one part.
 func (c *Client) UploadPart(ctx context.Context, key, uploadID string, number int, body io.Reader, size int64) (Part, error) {
 	var hdr http.Header
-	imur := oss.InitiateMultipartUploadResult{Bucket: c.bucket.BucketName, Key: key, UploadID: uploadID}
-	p, err := c.bucket.UploadPart(imur, sized(body, size), size, number, c.writeOptions(ctx, &hdr, size)...)
+	// The request Bucket.UploadPart sends, without the io.LimitedReader
+	// it puts the body under: that wrapper would hide the engine's body
+	// from the connection, which sends a part buffer without copying it
+	// when it can see the body (internal/wire). Bodies end at their size.
+	if err := oss.CheckObjectName(key); err != nil {
+		return Part{}, convert("UploadPart", err)
+	}
+	params := map[string]any{"partNumber": strconv.Itoa(number), "uploadId": uploadID}
+	resp, err := c.bucket.Do(http.MethodPut, key, params, c.writeOptions(ctx, &hdr, size), sized(body, size), nil)
 	if err != nil {
 		return Part{}, convert("UploadPart", err)
 	}
-	if err := requireETag("UploadPart", hdr, p.ETag); err != nil {
+	_ = resp.Body.Close()
+	etag := hdr.Get(oss.HTTPHeaderEtag)
+	if err := requireETag("UploadPart", hdr, etag); err != nil {
 		return Part{}, err
 	}
-	r, err := resultFrom(hdr, p.ETag)
+	r, err := resultFrom(hdr, etag)
 	if err != nil {
 		return Part{}, err
 	}

@@ -109,6 +109,13 @@ func TestReportTableAndRatios(t *testing.T) {
 	assert.Contains(t, text, "| loopback | oss-uploadfile | 8 MiB × 4 | 2.00× (1.00–2.67) | 0.40× (0.22–0.53) | "+
 		"0.36× (0.18–0.50) | 1.00× (1.00–1.00) |", text)
 
+	// A stream row is compared with the file row.
+	stream := row{"loopback", "vodupload stream", "8 MiB × 4", job{Kind: kindVoduploadFeed, Size: gib}}
+	out.Reset()
+	printReport(&out, c, machineNow(), append(results, result{stream, []measurement{gibRun(2, 0.45), gibRun(2, 0.4), gibRun(2, 0.3)}}))
+	assert.Contains(t, out.String(), "| loopback | its file path (stream ÷ file) | 8 MiB × 4 | 0.75× (0.50–1.00) | 1.50× (1.00–1.50) |",
+		out.String())
+
 	// A write-size row is reported but never taken for vodupload's side.
 	sweep := row{"loopback", "vodupload", "8 MiB × 4, writes 32 KiB", job{Kind: kindVodupload, Size: gib, WriteSize: 32 << 10}}
 	out.Reset()

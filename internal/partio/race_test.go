@@ -1,0 +1,5 @@
+//go:build race
+
+package partio
+
+const raceEnabled = true

@@ -1,0 +1,5 @@
+//go:build !race
+
+package vodupload
+
+const raceEnabled = false
