@@ -5,6 +5,7 @@ package vodupload
 // network's:
 //
 //	go test -run '^$' -bench Upload -benchtime 3x .
+//	go test -run '^$' -bench 'Upload(File|Stream)HTTPS' -benchtime 3x .
 //
 // Here client and emulator share one process, so these numbers include the
 // stand-in's CPU; for client-only CPU-seconds per GiB and peak RSS, run
@@ -12,7 +13,9 @@ package vodupload
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,6 +26,7 @@ import (
 	"github.com/vodupload/vodupload/internal/crc64"
 	"github.com/vodupload/vodupload/internal/emulator"
 	"github.com/vodupload/vodupload/internal/vodapi"
+	"github.com/vodupload/vodupload/internal/wire"
 )
 
 // Sizes and settings of the benchmarks, as the issue fixes them.
@@ -39,24 +43,42 @@ const (
 type benchEnv struct {
 	srv *emulator.Server
 	vod *vodapi.Client
+	// rivals is the HTTP client of the other libraries over TLS, which
+	// trusts the emulator; nil over plain HTTP (their own clients).
+	rivals *http.Client
 }
 
-func newBenchEnv(b *testing.B, faults emulator.Faults) *benchEnv {
+func newBenchEnv(b *testing.B, faults emulator.Faults, tlsMode bool) *benchEnv {
 	b.Helper()
-	srv, err := emulator.New(emulator.Options{Storage: emulator.StorageDiscard, Faults: faults})
+	srv, err := emulator.New(emulator.Options{Storage: emulator.StorageDiscard, Faults: faults, TLS: tlsMode})
 	require.NoError(b, err)
 	b.Cleanup(srv.Close)
-	vod, err := vodapi.New(vodapi.Config{Endpoint: srv.URL,
-		Credentials: StaticCredentials(srv.AccessKeyID, srv.AccessKeySecret)})
+	cfg := vodapi.Config{Endpoint: srv.URL, Credentials: StaticCredentials(srv.AccessKeyID, srv.AccessKeySecret)}
+	e := &benchEnv{srv: srv}
+	if tlsMode {
+		cfg.TLSClientConfig = e.trust()
+		e.rivals = srv.Client()
+		b.Cleanup(e.rivals.CloseIdleConnections)
+	}
+	e.vod, err = vodapi.New(cfg)
 	require.NoError(b, err)
-	b.Cleanup(vod.Close)
-	return &benchEnv{srv: srv, vod: vod}
+	b.Cleanup(e.vod.Close)
+	return e
 }
 
-// uploader is an Uploader at its defaults plus opts, as a user builds one.
+// trust is a TLS configuration trusting the emulator.
+func (e *benchEnv) trust() *tls.Config {
+	return &tls.Config{RootCAs: e.srv.CertPool(), MinVersion: tls.VersionTLS12}
+}
+
+// uploader is an Uploader at its defaults plus opts, as a user builds one;
+// over TLS with the default transport trusting the emulator.
 func (e *benchEnv) uploader(b *testing.B, opts ...Option) *Uploader {
 	b.Helper()
 	base := []Option{WithEndpoint(e.srv.URL), WithCredentials(StaticCredentials(e.srv.AccessKeyID, e.srv.AccessKeySecret))}
+	if e.rivals != nil {
+		base = append(base, WithHTTPClient(newHTTPClient(wire.Config{TLS: e.trust()})))
+	}
 	u, err := New(append(base, opts...)...)
 	require.NoError(b, err)
 	b.Cleanup(u.http.CloseIdleConnections)
@@ -68,6 +90,7 @@ func (e *benchEnv) target(b *testing.B, size int64) benchkit.Target {
 	b.Helper()
 	t, err := benchkit.CreateTarget(context.Background(), e.vod, "bench", "bench.mp4", size)
 	require.NoError(b, err)
+	t.HTTPClient = e.rivals
 	return t
 }
 
@@ -142,9 +165,17 @@ func benchRival(b *testing.B, e *benchEnv, r rival, path string, size int64, crc
 }
 
 // BenchmarkUploadFile: a 512 MiB file, 8 MiB parts, 4 workers, loopback.
-func BenchmarkUploadFile(b *testing.B) {
+func BenchmarkUploadFile(b *testing.B) { benchUploadFile(b, false) }
+
+// BenchmarkUploadFileHTTPS: the same over TLS. The other libraries get
+// net/http's default transport trusting the emulator instead of their
+// own clients (uploadbench keeps theirs, trusting it through
+// SSL_CERT_FILE in processes of their own).
+func BenchmarkUploadFileHTTPS(b *testing.B) { benchUploadFile(b, true) }
+
+func benchUploadFile(b *testing.B, tlsMode bool) {
 	path, crc := benchFile(b, benchFileSize)
-	e := newBenchEnv(b, emulator.Faults{})
+	e := newBenchEnv(b, emulator.Faults{}, tlsMode)
 	u := e.uploader(b, WithPartSize(benchPartSize), WithConcurrency(benchWorkers))
 	b.Run("vodupload", func(b *testing.B) { benchVodupload(b, e, u, path, benchFileSize, crc) })
 	equal := benchkit.Settings{PartSize: benchPartSize, Workers: benchWorkers}
@@ -157,9 +188,14 @@ func BenchmarkUploadFile(b *testing.B) {
 // needs part buffers. peak-heap-MiB is the largest rise of the whole
 // process's heap (client and emulator) during one upload, each starting
 // after a collection, so garbage of the previous iteration does not count.
-func BenchmarkUploadStream(b *testing.B) {
+func BenchmarkUploadStream(b *testing.B) { benchUploadStream(b, false) }
+
+// BenchmarkUploadStreamHTTPS: the same over TLS.
+func BenchmarkUploadStreamHTTPS(b *testing.B) { benchUploadStream(b, true) }
+
+func benchUploadStream(b *testing.B, tlsMode bool) {
 	crc := generatedCRC(b, benchFileSize)
-	e := newBenchEnv(b, emulator.Faults{})
+	e := newBenchEnv(b, emulator.Faults{}, tlsMode)
 	u := e.uploader(b, WithPartSize(benchPartSize), WithConcurrency(benchWorkers))
 	b.Run("vodupload", func(b *testing.B) {
 		benchStream(b, func() (string, string, error) {
@@ -202,7 +238,7 @@ func benchStream(b *testing.B, upload func() (bucket, key string, err error), e 
 // own defaults, then at equal settings.
 func BenchmarkUploadWAN(b *testing.B) {
 	path, crc := benchFile(b, benchWANSize)
-	e := newBenchEnv(b, emulator.Faults{Latency: benchLatency, BandwidthBPS: benchBandwidth})
+	e := newBenchEnv(b, emulator.Faults{Latency: benchLatency, BandwidthBPS: benchBandwidth}, false)
 	u := e.uploader(b) // defaults: 8 MiB parts, 4 workers, which are also the equal settings
 	b.Run("vodupload", func(b *testing.B) { benchVodupload(b, e, u, path, benchWANSize, crc) })
 	rivals := fileRivals(benchkit.Settings{}, "-defaults")

@@ -3,7 +3,9 @@ package benchkit
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,15 +35,31 @@ func TestGeneratorIsDeterministicAndExact(t *testing.T) {
 }
 
 // TestRivalsStoreTheFile checks every rival upload path really stores the
-// file's bytes, so a benchmark never compares against a library that
-// silently did less.
+// file's bytes, over plain HTTP and over TLS, so a benchmark never
+// compares against a library that silently did less.
 func TestRivalsStoreTheFile(t *testing.T) {
 	t.Parallel()
-	srv, err := emulator.New(emulator.Options{})
+	for _, tlsMode := range []bool{false, true} {
+		t.Run(map[bool]string{false: "http", true: "https"}[tlsMode], func(t *testing.T) {
+			t.Parallel()
+			rivalsStoreTheFile(t, tlsMode)
+		})
+	}
+}
+
+func rivalsStoreTheFile(t *testing.T, tlsMode bool) {
+	srv, err := emulator.New(emulator.Options{TLS: tlsMode})
 	require.NoError(t, err)
 	t.Cleanup(srv.Close)
-	vod, err := vodapi.New(vodapi.Config{Endpoint: srv.URL,
-		Credentials: credentials.NewStaticAKCredentialsProvider(srv.AccessKeyID, srv.AccessKeySecret)})
+	cfg := vodapi.Config{Endpoint: srv.URL,
+		Credentials: credentials.NewStaticAKCredentialsProvider(srv.AccessKeyID, srv.AccessKeySecret)}
+	var client *http.Client
+	if tlsMode {
+		cfg.TLSClientConfig = &tls.Config{RootCAs: srv.CertPool(), MinVersion: tls.VersionTLS12}
+		client = srv.Client()
+		t.Cleanup(client.CloseIdleConnections)
+	}
+	vod, err := vodapi.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(vod.Close)
 
@@ -70,6 +88,7 @@ func TestRivalsStoreTheFile(t *testing.T) {
 			t.Parallel()
 			tg, err := CreateTarget(ctx, vod, "rival", "in.mp4", tt.size)
 			require.NoError(t, err)
+			tg.HTTPClient = client
 			require.NoError(t, tt.run(tg))
 			got, err := srv.Object(tg.Bucket, tg.Key)
 			require.NoError(t, err)

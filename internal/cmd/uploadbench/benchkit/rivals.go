@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 
 	ossv2 "github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
 	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
@@ -24,6 +25,10 @@ type Target struct {
 	Bucket   string
 	Key      string
 	auth     vodapi.UploadAuth
+	// HTTPClient, when set, replaces the library's own HTTP client: over
+	// TLS in one process, a client that trusts the emulator (a process of
+	// its own can trust it through SSL_CERT_FILE and keep the library's).
+	HTTPClient *http.Client
 }
 
 // CreateTarget registers a video with VOD (CreateUploadVideo) and returns
@@ -55,8 +60,11 @@ const V1DefaultPartSize = 8 << 20
 
 func (t Target) bucketV1() (*ossv1.Bucket, error) {
 	// Defaults otherwise: CRC64 on, MD5 off, the SDK's own transport.
-	client, err := ossv1.New(t.Endpoint, t.auth.AccessKeyID, t.auth.AccessKeySecret.Reveal(),
-		ossv1.SecurityToken(t.auth.SecurityToken.Reveal()))
+	opts := []ossv1.ClientOption{ossv1.SecurityToken(t.auth.SecurityToken.Reveal())}
+	if t.HTTPClient != nil {
+		opts = append(opts, ossv1.HTTPClient(t.HTTPClient))
+	}
+	client, err := ossv1.New(t.Endpoint, t.auth.AccessKeyID, t.auth.AccessKeySecret.Reveal(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("oss v1 client for %s: %w", t.Endpoint, err)
 	}
@@ -110,6 +118,9 @@ func (t Target) uploaderV2(s Settings) *ossv2.Uploader {
 		WithEndpoint(t.Endpoint).
 		WithRegion(vodapi.DefaultRegion).
 		WithSignatureVersion(ossv2.SignatureVersionV1)
+	if t.HTTPClient != nil {
+		cfg = cfg.WithHttpClient(t.HTTPClient)
+	}
 	return ossv2.NewClient(cfg).NewUploader(func(o *ossv2.UploaderOptions) {
 		if s.PartSize > 0 {
 			o.PartSize = s.PartSize
