@@ -73,9 +73,14 @@ type Options struct {
 	// Default DefaultCallTimeout.
 	CallTimeout time.Duration
 	// HTTPClient sends OSS requests; one client is shared by all uploads
-	// so connections are reused. Default: a transport tuned for uploads.
-	// When its Transport is an *http.Transport with a TLSClientConfig, VOD
-	// calls use that TLS configuration too (RootCAs of a private CA).
+	// so connections are reused. Default: a transport tuned for uploads,
+	// whose connections send request bodies in 256 KiB writes (TLS
+	// records collected into writes of that size), over HTTP/1.1; a client
+	// of your own sends them as its transport does (net/http's: 32 KiB
+	// writes, a socket write per TLS record). To trust a private CA and
+	// keep the default, set SSL_CERT_FILE. When its Transport is an
+	// *http.Transport with a TLSClientConfig, VOD calls use that TLS
+	// configuration too (RootCAs of a private CA).
 	HTTPClient *http.Client
 	// MaxInFlightParts caps the parts in flight across all uploads of
 	// the Uploader, so a busy AppServer keeps bounded connections and

@@ -34,7 +34,7 @@ func update(crc uint64, p []byte) uint64 {
 	if !hasCLMUL || len(p) < clmulMinLen {
 		return updateGeneric(crc, p)
 	}
-	return updateVector(crc, p)
+	return updateVector(crc, p, hasWide)
 }
 
 // kernelChunk bounds the bytes one assembly call folds. Assembly cannot be
@@ -43,16 +43,17 @@ func update(crc uint64, p []byte) uint64 {
 // and the per-call reduction costs well under 1% of it.
 const kernelChunk = 64 << 10
 
-// updateVector folds the 16-byte-aligned bulk of p with the kernel and the
-// remaining tail with the table. len(p) must be at least 16.
-func updateVector(crc uint64, p []byte) uint64 {
+// updateVector folds the 16-byte-aligned bulk of p with the kernel (its
+// wide loop when wide) and the remaining tail with the table. len(p) must
+// be at least 16.
+func updateVector(crc uint64, p []byte, wide bool) uint64 {
 	state := ^crc
 	for len(p) >= kernelChunk {
-		state = updateCLMUL(state, p[:kernelChunk], hasWide)
+		state = updateCLMUL(state, p[:kernelChunk], wide)
 		p = p[kernelChunk:]
 	}
 	if n := len(p) &^ 15; n > 0 {
-		state = updateCLMUL(state, p[:n], hasWide)
+		state = updateCLMUL(state, p[:n], wide)
 		p = p[n:]
 	}
 	return updateGeneric(^state, p)

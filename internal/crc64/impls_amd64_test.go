@@ -23,20 +23,11 @@ func implementations() []implementation {
 	return impls
 }
 
-// kernelOnly runs updateVector's steps with the kernel's wide loop forced
-// on or off, whatever the CPU prefers.
+// kernelOnly is the vector path with the wide loop forced on or off,
+// whatever the CPU prefers, for every input of 16 bytes or more.
 func kernelOnly(crc uint64, p []byte, wide bool) uint64 {
 	if len(p) < 16 {
 		return updateGeneric(crc, p)
 	}
-	state := ^crc
-	for len(p) >= kernelChunk {
-		state = updateCLMUL(state, p[:kernelChunk], wide)
-		p = p[kernelChunk:]
-	}
-	if n := len(p) &^ 15; n > 0 {
-		state = updateCLMUL(state, p[:n], wide)
-		p = p[n:]
-	}
-	return updateGeneric(^state, p)
+	return updateVector(crc, p, wide)
 }

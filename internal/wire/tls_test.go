@@ -123,24 +123,31 @@ func TestTransportSendsOverHTTPSAndHTTP1(t *testing.T) {
 // TestTransportOverPlainHTTP: the same through a plain connection.
 func TestTransportOverPlainHTTP(t *testing.T) {
 	t.Parallel()
+	data := randomBytes(3<<20+1, 9)
+	b := partio.NewBody(bytes.NewReader(data), int64(len(data)), nil)
+	assert.True(t, bytes.Equal(data, putPlain(t, Config{}, io.NopCloser(b), len(data))))
+	assert.Equal(t, crc64.Checksum(data), b.CRC64())
+}
+
+// putPlain sends body in a PUT through a transport of cfg to a plain
+// HTTP server and returns what the server received.
+func putPlain(t *testing.T, cfg Config, body io.ReadCloser, size int) []byte {
+	t.Helper()
 	got := make(chan []byte, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got <- b
 	}))
 	t.Cleanup(srv.Close)
-	tr := NewTransport(Config{})
+	tr := NewTransport(cfg)
 	t.Cleanup(tr.CloseIdleConnections)
-	data := randomBytes(3<<20+1, 9)
-	b := partio.NewBody(bytes.NewReader(data), int64(len(data)), nil)
-	req, err := http.NewRequest(http.MethodPut, srv.URL, io.NopCloser(b))
+	req, err := http.NewRequest(http.MethodPut, srv.URL, body)
 	require.NoError(t, err)
-	req.ContentLength = int64(len(data))
+	req.ContentLength = int64(size)
 	resp, err := (&http.Client{Transport: tr}).Do(req)
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
-	assert.True(t, bytes.Equal(data, <-got))
-	assert.Equal(t, crc64.Checksum(data), b.CRC64())
+	return <-got
 }
 
 // TestTLSConfigIsTheCallers: the caller's configuration is cloned, not
