@@ -1,18 +1,21 @@
 // Command uploadbench measures what one upload costs the machine that
 // sends it, for vodupload and the libraries users would otherwise pick.
 //
-//	go run ./internal/cmd/uploadbench            # 512 MiB loopback, 128 MiB WAN, 3 runs
-//	go run ./internal/cmd/uploadbench -runs 5 -only 'loopback'
+//	go run ./internal/cmd/uploadbench            # floor, loopback HTTP and HTTPS 512 MiB, WAN 128 MiB, 3 runs
+//	go run ./internal/cmd/uploadbench -runs 7 -only 'loopback|https'
+//	go run ./internal/cmd/uploadbench -no-https -no-wan -no-floor -write-sizes net/http,32K,256K,1M
 //
 // It builds examples/emulator and runs it as its own process in discard
-// mode (a second one with latency and a bandwidth cap for the WAN rows),
-// then runs every upload in a child process of its own (itself, re-executed
-// with -child) and reads the child's rusage: CPU-seconds per GiB are user
-// plus system time of the whole child, peak RSS is ru_maxrss. The
+// mode (again with -tls for the HTTPS rows, and with latency and a
+// bandwidth cap for the WAN rows), then runs every upload in a child
+// process of its own (itself, re-executed with -child) and reads the
+// child's rusage: CPU-seconds per GiB are user plus system time of the
+// whole child; peak RSS is the child's own VmHWM, which it reports. The
 // "baseline" row is a child that only calls CreateUploadVideo: the fixed
-// cost inside every other row. Runs are interleaved across rows so a burst
-// of load on a shared machine spreads over all of them. The output is a
-// markdown table.
+// cost inside every other row. The floor rows send the file to a
+// discarding peer with no HTTP at all. Runs are interleaved across rows
+// so a burst of load on a shared machine spreads over all of them, and
+// ratios are taken per pair of runs. The output is markdown tables.
 package main
 
 import (
