@@ -52,6 +52,9 @@ type job struct {
 	// ReadSize sets vodupload's largest read from a body; 0 keeps its
 	// default.
 	ReadSize int `json:"read_size,omitempty"`
+	// Repeat is how many uploads of Size one vodupload child makes with one
+	// Uploader, one after another, as an AppServer does; 0 means one.
+	Repeat int `json:"repeat,omitempty"`
 	// Profile, when set, is the path prefix of the child's CPU profile
 	// (.cpu.pprof) and heap profile (.heap.pprof).
 	Profile string `json:"profile,omitempty"`
@@ -183,16 +186,18 @@ func uploadOurs(ctx context.Context, j job, endpoint, keyID, secret string) erro
 	if err != nil {
 		return err
 	}
-	src := vodupload.FileSource(j.File)
-	if j.Kind == kindVoduploadFeed {
-		src = vodupload.ReaderSource(benchkit.NewGenerator(j.Size, 1), -1, "bench.mp4")
-	}
-	res, err := u.UploadVideo(ctx, src, vodupload.VideoMeta{Title: "uploadbench"})
-	if err != nil {
-		return err
-	}
-	if res.Bytes != j.Size {
-		return fmt.Errorf("vodupload stored %d bytes, want %d", res.Bytes, j.Size)
+	for range max(j.Repeat, 1) {
+		src := vodupload.FileSource(j.File)
+		if j.Kind == kindVoduploadFeed {
+			src = vodupload.ReaderSource(benchkit.NewGenerator(j.Size, 1), -1, "bench.mp4")
+		}
+		res, err := u.UploadVideo(ctx, src, vodupload.VideoMeta{Title: "uploadbench"})
+		if err != nil {
+			return err
+		}
+		if res.Bytes != j.Size {
+			return fmt.Errorf("vodupload stored %d bytes, want %d", res.Bytes, j.Size)
+		}
 	}
 	return nil
 }

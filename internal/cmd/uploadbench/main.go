@@ -66,6 +66,9 @@ type config struct {
 	writeSizes []wireSizes
 	// floorSizes are the sizes of the floor rows.
 	floorSizes []wireSizes
+	// repeat, above 1, adds vodupload file and stream rows per loopback
+	// scenario that make that many uploads in one process.
+	repeat int
 }
 
 func parseFlags(args []string) (config, string, error) {
@@ -88,6 +91,7 @@ func parseFlags(args []string) (config, string, error) {
 	fs.StringVar(&writeSizes, "write-sizes", "", "comma-separated socket write sizes, each with an optional body read size "+
 		"(e.g. net/http,32K,1M,1M/256K), for extra vodupload loopback rows")
 	fs.BoolVar(&c.skipFloor, "no-floor", false, "skip the floor rows (a bare sender with no HTTP)")
+	fs.IntVar(&c.repeat, "repeat", 0, "with N > 1, add vodupload file and stream rows that make N uploads in one process")
 	fs.StringVar(&floorSizes, "floor-sizes", "32K,1M,1M/128K", "write sizes, each with an optional read size, of the floor rows")
 	fs.StringVar(&c.emulatorBin, "emulator", "", "a built examples/emulator binary (default: go build it)")
 	fs.StringVar(&c.profileDir, "profile", "", "write each child's CPU and heap profiles into this directory")
@@ -253,6 +257,14 @@ func (c config) scenarios() []scenario {
 			mk(sc, "oss-v2-uploader stream", equal, kindOSSV2Feed, s, p, w),
 			mk(sc, "baseline", "CreateUploadVideo only", kindBaseline, s, 0, 0),
 		}
+		if c.repeat > 1 {
+			many := fmt.Sprintf("%s, %d uploads per process", equal, c.repeat)
+			for _, k := range []struct{ lib, kind string }{{"vodupload", kindVodupload}, {"vodupload stream", kindVoduploadFeed}} {
+				r := mk(sc, k.lib, many, k.kind, s, p, w)
+				r.job.Repeat = c.repeat
+				rows = append(rows, r)
+			}
+		}
 		for _, ws := range c.writeSizes {
 			r := mk(sc, "vodupload", equal+", "+ws.label(), kindVodupload, s, p, w)
 			r.job.WriteSize, r.job.ReadSize = ws.write, ws.read
@@ -377,7 +389,7 @@ func runOne(ctx context.Context, self string, env []string, j job) (measurement,
 	if err := json.Unmarshal(out, &rep); err != nil {
 		return measurement{}, fmt.Errorf("decode child report %q: %w", out, err)
 	}
-	m := measurement{seconds: rep.Seconds, bytes: j.Size, cpu: ru.cpu, sys: ru.sys, maxRSS: ru.maxRSS}
+	m := measurement{seconds: rep.Seconds, bytes: j.Size * int64(max(j.Repeat, 1)), cpu: ru.cpu, sys: ru.sys, maxRSS: ru.maxRSS}
 	if rep.PeakRSS > 0 {
 		m.maxRSS = rep.PeakRSS // the child's own; see peakRSS
 	}

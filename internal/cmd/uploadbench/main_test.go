@@ -163,3 +163,27 @@ func TestProfileNameIsAFileName(t *testing.T) {
 	assert.Equal(t, "loopback_vodupload_stream_8_MiB___4", name)
 	assert.Equal(t, name, filepath.Base(name))
 }
+
+// TestRepeatRows: -repeat adds a file and a stream row making that many
+// uploads in one child, and such a child really makes them.
+func TestRepeatRows(t *testing.T) {
+	t.Parallel()
+	c, _, err := parseFlags([]string{"-repeat", "3", "-no-wan", "-no-https", "-no-floor", "-only", "per process"})
+	require.NoError(t, err)
+	sc := c.scenarios()
+	require.Len(t, sc, 1)
+	require.Len(t, sc[0].rows, 2)
+	assert.Equal(t, "loopback/vodupload/8 MiB × 4, 3 uploads per process", sc[0].rows[0].id())
+	assert.Equal(t, "loopback/vodupload stream/8 MiB × 4, 3 uploads per process", sc[0].rows[1].id())
+	assert.Equal(t, 3, sc[0].rows[1].job.Repeat)
+
+	srv, err := emulator.New(emulator.Options{Storage: emulator.StorageDiscard})
+	require.NoError(t, err)
+	t.Cleanup(srv.Close)
+	env := map[string]string{envEndpoint: srv.URL, envKeyID: srv.AccessKeyID, envSecret: srv.AccessKeySecret}
+	raw, err := json.Marshal(job{Kind: kindVoduploadFeed, Size: 3 * mib, PartSize: mib, Workers: 2, Repeat: 2})
+	require.NoError(t, err)
+	require.NoError(t, runChild(context.Background(), string(raw), func(k string) string { return env[k] }, &bytes.Buffer{}))
+	assert.EqualValues(t, 2*3*mib, srv.Counters().BytesReceived)
+	assert.EqualValues(t, 2, srv.Counters().Requests["CreateUploadVideo"])
+}

@@ -135,7 +135,7 @@ func printRatios(w io.Writer, results []result) {
 		case len(r.runs) == 0:
 		case r.row.job.Kind == kindBaseline:
 			base[r.row.scenario] = stats(r.runs, func(m measurement) float64 { return m.cpu.Seconds() }).median
-		case strings.HasPrefix(r.row.library, "vodupload") && r.row.job.WriteSize == 0:
+		case strings.HasPrefix(r.row.library, "vodupload") && r.row.job.WriteSize == 0 && r.row.job.Repeat == 0:
 			ours[r.row.scenario+streamSuffix(r.row.library)] = r
 		}
 	}
@@ -152,11 +152,15 @@ func printRatios(w io.Writer, results []result) {
 		cmps = append(cmps, comparison{o, r, r.row.library})
 	}
 	// The goal for streams is relative to our own file path.
-	for _, r := range results {
-		file, isFile := ours[r.row.scenario]
-		stream, hasStream := ours[r.row.scenario+" stream"]
-		if isFile && hasStream && r.row.library == "vodupload stream" && r.row.job.WriteSize == 0 {
-			cmps = append(cmps, comparison{stream, file, "its file path (stream ÷ file)"})
+	for _, stream := range results {
+		if stream.row.library != "vodupload stream" || len(stream.runs) == 0 {
+			continue
+		}
+		for _, file := range results {
+			if file.row.library == "vodupload" && file.row.scenario == stream.row.scenario &&
+				file.row.settings == stream.row.settings && len(file.runs) > 0 {
+				cmps = append(cmps, comparison{stream, file, "its file path (stream ÷ file)"})
+			}
 		}
 	}
 	if len(cmps) == 0 {
