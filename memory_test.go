@@ -206,33 +206,3 @@ func sparseFile(t *testing.T, size int64) string {
 	require.NoError(t, os.Truncate(path, size))
 	return path
 }
-
-// TestStreamPartBuffersAreReusedAcrossUploads: an Uploader that streams
-// one upload after another takes the part buffers of the last one instead
-// of allocating PartSize×(Concurrency+1) bytes again. Only the head read
-// before the upload knows it needs parts is new.
-func TestStreamPartBuffersAreReusedAcrossUploads(t *testing.T) {
-	const partSize, concurrency, size = 4 * mib, 4, 40 * mib
-	srv := newEmulator(t, emulator.Options{Storage: emulator.StorageDiscard})
-	u := newUploader(t, srv, WithPartSize(partSize), WithConcurrency(concurrency))
-	upload := func() uint64 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		src := ReaderSource(benchkit.NewGenerator(size, 1), -1, "stream.mp4")
-		res, err := u.UploadVideo(context.Background(), src, VideoMeta{Title: "reuse"})
-		runtime.ReadMemStats(&after)
-		require.NoError(t, err)
-		require.EqualValues(t, size, res.Bytes)
-		return after.TotalAlloc - before.TotalAlloc
-	}
-	first, second := upload(), upload()
-	t.Logf("allocated: first upload %.1f MiB, second %.1f MiB", float64(first)/mib, float64(second)/mib)
-	// The first allocates the head (≈1.3 MiB of growth plus a part) and
-	// Concurrency more part buffers; the second only the head.
-	assert.GreaterOrEqual(t, first, uint64(concurrency*partSize))
-	if raceEnabled {
-		assert.Less(t, second, first)
-	} else {
-		assert.Less(t, second, uint64(2*partSize))
-	}
-}

@@ -225,7 +225,7 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 	var pool *partio.Pool
 	if src.At == nil {
 		// Concurrency buffers in workers' hands plus one being filled.
-		pool = partio.NewPool(t.concurrency+1, int(partSize), t.parts)
+		pool = partio.NewPool(t.concurrency+1, int(partSize))
 		pool.Seed(spare)
 	}
 	skip := make(map[int]bool, len(done))
@@ -266,9 +266,6 @@ func (t *transfer) uploadParts(ctx context.Context, src *source.Opened, uploadID
 	}
 	close(jobs)
 	wg.Wait()
-	if pool != nil {
-		pool.Close() // every buffer is back and released by its request
-	}
 
 	if produceErr != nil {
 		cancel(produceErr)

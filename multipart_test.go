@@ -58,7 +58,7 @@ func TestStreamBeyondMaxPartsFailsInsteadOfTruncating(t *testing.T) {
 	t.Parallel()
 	// 10,001 one-byte parts: feedStream must refuse the last one rather
 	// than let the upload complete without it.
-	pool := partio.NewPool(2, 1, nil)
+	pool := partio.NewPool(2, 1)
 	jobs := make(chan part)
 	var queued atomic.Int32
 	consumed := make(chan struct{})

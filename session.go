@@ -14,7 +14,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/vodupload/vodupload/internal/ossclient"
-	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/progress"
 	"github.com/vodupload/vodupload/internal/retry"
 	"github.com/vodupload/vodupload/internal/uploadauth"
@@ -40,9 +39,7 @@ type session struct {
 	sem   chan struct{} // the Uploader's cap on parts in flight; nil: none
 	// limiter is the Uploader's bandwidth cap; nil: none.
 	limiter *rate.Limiter
-	// parts keeps the Uploader's stream part buffers between uploads.
-	parts *partio.Cache
-	log   *slog.Logger
+	log     *slog.Logger
 
 	retries atomic.Int64 // requests repeated after transient errors
 }

@@ -28,7 +28,6 @@ type Uploader struct {
 	http    *http.Client
 	sem     chan struct{} // MaxInFlightParts
 	limiter *rate.Limiter // BandwidthLimit
-	parts   partio.Cache  // stream part buffers between uploads
 }
 
 // vodAPI is what the uploads ask of VOD. internal/vodapi implements it;
@@ -304,6 +303,6 @@ func (u *Uploader) newSession(o UploadOptions, created *vodapi.Upload, renew upl
 	if err != nil {
 		return nil, err
 	}
-	return &session{api: api, creds: holder, opts: o, sem: u.sem, limiter: u.limiter, parts: &u.parts, log: o.Logger,
+	return &session{api: api, creds: holder, opts: o, sem: u.sem, limiter: u.limiter, log: o.Logger,
 		meter: progress.Start(size, o.progressFunc(), o.ProgressInterval)}, nil
 }

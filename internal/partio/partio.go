@@ -276,15 +276,13 @@ func (s *stallTimer) moved(left int64) {
 // Pool hands out at most cap part buffers; Get blocks while all are in use,
 // which is the engine's back-pressure on a fast stream.
 type Pool struct {
-	free  chan []byte
-	size  int
-	cache *Cache // nil: allocate every buffer
+	free chan []byte
+	size int
 }
 
-// NewPool makes a pool of n buffers of size bytes, taken from cache (which
-// may be nil) or allocated, lazily.
-func NewPool(n int, size int, cache *Cache) *Pool {
-	p := &Pool{free: make(chan []byte, n), size: size, cache: cache}
+// NewPool makes a pool of n buffers of size bytes, allocated lazily.
+func NewPool(n int, size int) *Pool {
+	p := &Pool{free: make(chan []byte, n), size: size}
 	for range n {
 		p.free <- nil
 	}
@@ -297,9 +295,6 @@ func (p *Pool) Get(done <-chan struct{}) []byte {
 	select {
 	case b := <-p.free:
 		if b == nil {
-			b = p.cache.get(p.size)
-		}
-		if b == nil {
 			b = make([]byte, p.size)
 		}
 		return b[:p.size]
@@ -310,66 +305,6 @@ func (p *Pool) Get(done <-chan struct{}) []byte {
 
 // Put returns a buffer.
 func (p *Pool) Put(b []byte) { p.free <- b }
-
-// Close hands the pool's buffers to its cache for the next upload. Call
-// it once every buffer was Put back and nothing reads them any more.
-func (p *Pool) Close() {
-	for {
-		select {
-		case b := <-p.free:
-			if b != nil {
-				p.cache.put(b[:p.size])
-			}
-		default:
-			return
-		}
-	}
-}
-
-// Cache keeps part buffers between uploads, by size, so an Uploader that
-// streams one upload after another reuses them instead of allocating
-// PartSize×(Concurrency+1) bytes for each, which the kernel must fault
-// in and zero (or the runtime clear) every time. It is a sync.Pool per
-// size: what an idle Uploader holds is collected after two garbage
-// collections. The zero value is ready to use; a nil *Cache keeps nothing.
-type Cache struct {
-	mu    sync.Mutex
-	pools map[int]*sync.Pool
-}
-
-func (c *Cache) pool(size int) *sync.Pool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.pools == nil {
-		c.pools = make(map[int]*sync.Pool)
-	}
-	p, ok := c.pools[size]
-	if !ok {
-		p = new(sync.Pool)
-		c.pools[size] = p
-	}
-	return p
-}
-
-// get returns a cached buffer of size bytes, or nil.
-func (c *Cache) get(size int) []byte {
-	if c == nil {
-		return nil
-	}
-	b, _ := c.pool(size).Get().(*[]byte)
-	if b == nil {
-		return nil
-	}
-	return *b
-}
-
-// put keeps b for a later get(len(b)).
-func (c *Cache) put(b []byte) {
-	if c == nil {
-		return
-	}
-	c.pool(len(b)).Put(&b)
-}
 
 // Seed lends the pool b, if it can hold a part, in place of one buffer the
 // pool would allocate: a stream's head, read before the upload knew it

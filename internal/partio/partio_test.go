@@ -75,7 +75,7 @@ func TestBodyStopsAtSizeAndReportsShortSource(t *testing.T) {
 
 func TestPoolBoundsBuffers(t *testing.T) {
 	t.Parallel()
-	p := NewPool(2, 16, nil)
+	p := NewPool(2, 16)
 	done := make(chan struct{})
 	a, b := p.Get(done), p.Get(done)
 	require.Len(t, a, 16)
@@ -91,42 +91,6 @@ func TestPoolBoundsBuffers(t *testing.T) {
 	assert.Len(t, <-got, 16)
 	close(done)
 	assert.Nil(t, p.Get(done), "closed done releases a waiting Get")
-}
-
-// TestPoolCloseKeepsBuffersForTheNextUpload: a pool closed with its
-// buffers back hands them to the cache, and the next pool of that size
-// takes them instead of allocating; a pool of another size does not.
-// (Not parallel: a garbage collection empties the cache.)
-func TestPoolCloseKeepsBuffersForTheNextUpload(t *testing.T) {
-	var cache Cache
-	done := make(chan struct{})
-	p := NewPool(2, 16, &cache)
-	a, b := p.Get(done), p.Get(done)
-	p.Put(a)
-	p.Put(b)
-	p.Close()
-
-	q := NewPool(3, 16, &cache)
-	got := map[*byte]bool{}
-	for range 3 {
-		got[&q.Get(done)[0]] = true
-	}
-	// sync.Pool may drop what it holds (under -race, one in four):
-	// only what it returns must be one of ours.
-	kept := 0
-	for _, old := range [][]byte{a, b} {
-		if got[&old[0]] {
-			kept++
-		}
-	}
-	assert.LessOrEqual(t, kept, 2)
-	if !raceEnabled {
-		assert.Equal(t, 2, kept, "both buffers were reused")
-	}
-	other := NewPool(1, 32, &cache)
-	assert.Len(t, other.Get(done), 32)
-	var none *Cache
-	NewPool(1, 8, none).Close() // a nil cache keeps nothing and does not fail
 }
 
 func TestReadHead(t *testing.T) {
@@ -173,7 +137,7 @@ func TestReadHeadReportsReadErrors(t *testing.T) {
 
 func TestPoolSeedReplacesOneAllocation(t *testing.T) {
 	t.Parallel()
-	p := NewPool(2, 16, nil)
+	p := NewPool(2, 16)
 	head := make([]byte, 17) // a head one byte longer than a part
 	head[16] = 'x'
 	assert.False(t, p.Seed(make([]byte, 8)), "a buffer smaller than a part is refused")

@@ -1,5 +1,0 @@
-//go:build !race
-
-package partio
-
-const raceEnabled = false

@@ -1,5 +1,0 @@
-//go:build !race
-
-package vodupload
-
-const raceEnabled = false
