@@ -82,8 +82,9 @@ type BatchResult struct {
 	Index int // the item's position in the batch, from 0
 	Kind  MediaKind
 	// Result describes the upload. After a failure, MediaID is still set
-	// when VOD had registered the media. For a pull, Bytes is the size VOD
-	// fetched and Parts is 0.
+	// when VOD registered the media and the record was kept (a resumable
+	// video, WithKeepFailedMedia, a delete that failed, a failed pull). For
+	// a pull, Bytes is the size VOD fetched and Parts is 0.
 	Result
 	MediaURL string // where an image or attached media file is served
 	// Pull is VOD's fetch job of a pulled item; nil for the others.
@@ -178,7 +179,7 @@ func (b *batchRun) one(ctx context.Context, it batch.Indexed[BatchItem]) BatchRe
 	finish := func(err error) BatchResult {
 		res.Err, res.Duration = opError(batchOp, err), time.Since(start)
 		var ue *UploadError
-		if errors.As(err, &ue) {
+		if errors.As(err, &ue) && !ue.Deleted {
 			res.MediaID = ue.MediaID
 		}
 		return res
@@ -221,17 +222,22 @@ func (b *batchRun) registrar(ctx context.Context, item BatchItem) (*Uploader, re
 	if item.Resume != nil {
 		resumed = item.Resume.MediaID
 	}
+	var k registrar
 	switch item.kind() {
 	case KindImage:
-		if resumed != "" {
-			discardRegistration(ctx, u.opts.Upload.Logger, batchOp, resumed, u.vod.DeleteImage)
-		}
-		return u, u.image(item.Image), nil, nil
+		k = u.image(item.Image)
 	case KindAttachedMedia:
+		k = u.attachedMedia(item.Attached)
+	}
+	if k.register != nil {
 		if resumed != "" {
-			discardRegistration(ctx, u.opts.Upload.Logger, batchOp, resumed, u.vod.DeleteAttachedMedia)
+			o, err := u.uploadOptions(item.Options)
+			if err != nil {
+				return nil, registrar{}, nil, err
+			}
+			k.abandon(ctx, o, batchOp, resumed)
 		}
-		return u, u.attachedMedia(item.Attached), nil, nil
+		return u, k, nil, nil
 	}
 	if resumed == "" {
 		return u, u.video(item.Video, nil), nil, nil

@@ -155,3 +155,23 @@ func TestStillUploading(t *testing.T) {
 		assert.Equal(t, want, stillUploading(status), status)
 	}
 }
+
+// TestUploadWithoutCredentialSaysWhatToSet: an upload whose provider
+// yields no credential fails with a *CredentialError of one line naming
+// what to set, not the provider chain's list of complaints (which Unwrap
+// still reaches), and before any request is sent.
+func TestUploadWithoutCredentialSaysWhatToSet(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u, err := New(WithEndpoint(srv.URL), WithCredentials(failingProvider{name: "default"}))
+	require.NoError(t, err)
+	_, err = u.UploadVideo(t.Context(), ReaderSource(strings.NewReader("abc"), 3, "a.mp4"), VideoMeta{Title: "t"})
+	var ce *CredentialError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, "default", ce.Provider)
+	assert.True(t, strings.HasPrefix(err.Error(), "UploadVideo: no VOD credential from the default provider: set ALIBABA_CLOUD_ACCESS_KEY_ID"), err.Error())
+	assert.NotContains(t, err.Error(), "noise")
+	assert.NotContains(t, err.Error(), "\n")
+	assert.ErrorContains(t, ce.Err, "noise", "the provider's own complaint is still in the chain")
+	assert.Empty(t, srv.Counters().Requests)
+}

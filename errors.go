@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/checkpoint"
+	"github.com/vodupload/vodupload/internal/hls"
+	"github.com/vodupload/vodupload/internal/m3u8"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
+	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
 // Every error a public method returns starts with the method's name
@@ -84,6 +88,15 @@ var (
 	// ErrCheckpointLocked: another upload (in this or another process) is
 	// resuming the same checkpoint right now.
 	ErrCheckpointLocked = errors.New("checkpoint locked by another upload")
+	// ErrInvalidPlaylist: UploadM3U8's index cannot be uploaded as it is
+	// (not an HLS playlist, a malformed tag, a segment URI outside the
+	// index's directory, a segment missing or empty); found before VOD
+	// is called.
+	ErrInvalidPlaylist = errors.New("invalid HLS playlist")
+	// ErrMasterPlaylist: UploadM3U8's index is a master playlist, listing
+	// variants rather than segments; upload each variant as its own video.
+	// It matches ErrInvalidPlaylist too.
+	ErrMasterPlaylist = errors.New("master playlist")
 )
 
 // sentinel pairs an internal package's error with the exported one it
@@ -93,12 +106,19 @@ type sentinel struct{ internal, public error }
 // sentinels are the internal errors a caller may see, each answered by the
 // exported sentinel errors.Is matches.
 func sentinels() []sentinel {
-	return []sentinel{
+	all := []sentinel{
 		{source.ErrEmpty, ErrEmptySource},
 		{source.ErrNotRegular, ErrNotRegularFile},
 		{uploadauth.ErrNoRefresh, ErrCredentialExpired},
 		{checkpoint.ErrLocked, ErrCheckpointLocked},
+		{m3u8.ErrMasterPlaylist, ErrMasterPlaylist},
 	}
+	for _, e := range []error{m3u8.ErrMasterPlaylist, m3u8.ErrMissingHeader, m3u8.ErrNoSegments, m3u8.ErrTooLarge,
+		m3u8.ErrInvalidUTF8, m3u8.ErrSyntax, m3u8.ErrUnsafeURI, m3u8.ErrUnsupportedURI, m3u8.ErrNameCollision,
+		m3u8.ErrInvalidName, hls.ErrMissingSegment} {
+		all = append(all, sentinel{e, ErrInvalidPlaylist})
+	}
+	return all
 }
 
 // public turns what the internal packages returned into what a caller
@@ -109,6 +129,13 @@ func sentinels() []sentinel {
 func public(err error) error {
 	if err == nil {
 		return nil
+	}
+	// A provider that yielded no credential reads as what to set; its
+	// complaint (for the default chain, every provider's) stays in the
+	// chain.
+	var nce *vodapi.NoCredentialError
+	if errors.As(err, &nce) {
+		return &CredentialError{Provider: nce.Provider, Err: err}
 	}
 	var also []error
 	walk(err, func(e error) {
@@ -187,10 +214,21 @@ func (e *ValidationError) Error() string {
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
 func invalid(field, rule, value string) *ValidationError {
-	if len(value) > 64 {
-		value = value[:61] + "..."
+	return &ValidationError{Field: field, Rule: rule, Value: shorten(value, 64)}
+}
+
+// shorten cuts s to at most limit bytes, "..." included, at a character
+// boundary: a value cut inside a UTF-8 sequence would print as an escaped
+// byte instead of text.
+func shorten(s string, limit int) string {
+	if len(s) <= limit {
+		return s
 	}
-	return &ValidationError{Field: field, Rule: rule, Value: value}
+	cut := limit - len("...")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }
 
 // UploadError is returned when an upload fails after VOD created its media
@@ -211,7 +249,15 @@ type UploadError struct {
 	// behind). AbortErr is set when aborting failed.
 	Aborted  bool
 	AbortErr error
-	Err      error
+	// Deleted is true when the media record VOD created was deleted
+	// (DeleteVideo, DeleteImage, DeleteAttachedMedia) because the upload
+	// cannot be resumed: MediaID then names a record that no longer
+	// exists. DeleteErr is set when deleting failed and the record stays
+	// in the library without a file. WithKeepFailedMedia turns the delete
+	// off; a resumable failure and a ticket upload never delete.
+	Deleted   bool
+	DeleteErr error
+	Err       error
 }
 
 func (e *UploadError) Error() string {
@@ -228,21 +274,32 @@ func (e *UploadError) Error() string {
 		b.WriteString(")")
 	}
 	fmt.Fprintf(&b, ": %v", e.Err)
-	switch {
-	case e.Resumable:
+	if e.Resumable {
 		b.WriteString("; resumable: run the same upload again with the same checkpoint store")
-	case e.AbortErr != nil:
+		return b.String()
+	}
+	if e.AbortErr != nil {
 		fmt.Fprintf(&b, "; abort also failed, unfinished parts remain until VOD removes them after 7 days: %v", e.AbortErr)
+	}
+	switch {
+	case e.Deleted:
+		b.WriteString("; media record deleted")
+	case e.DeleteErr != nil:
+		fmt.Fprintf(&b, "; deleting the media record also failed, it stays in the library without a file: %v", e.DeleteErr)
 	}
 	return b.String()
 }
 
-// Unwrap returns the cause and, if aborting failed, that error too.
+// Unwrap returns the cause and, if aborting or deleting failed, those
+// errors too.
 func (e *UploadError) Unwrap() []error {
-	if e.AbortErr != nil {
-		return []error{e.Err, e.AbortErr}
+	errs := []error{e.Err}
+	for _, err := range []error{e.AbortErr, e.DeleteErr} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
-	return []error{e.Err}
+	return errs
 }
 
 // CredentialError says the AccessKey that signs VOD calls is missing or

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -132,4 +133,24 @@ func TestEveryServiceFailureIsAnAPIError(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), tt.method), "%q starts with %s", err, tt.method)
 		})
 	}
+}
+
+// TestValidationErrorKeepsWholeCharacters: a value shortened for the
+// message is cut between characters, never inside one, so a long Chinese
+// title prints as text instead of a broken byte.
+func TestValidationErrorKeepsWholeCharacters(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	title := strings.Repeat("视频标题", 13)[:150] // 50 characters of 3 bytes
+	require.True(t, utf8.ValidString(title))
+
+	_, err := u.UploadVideo(t.Context(), ReaderSource(strings.NewReader("abc"), 3, "a.mp4"), VideoMeta{Title: title})
+	var ve *ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, "Title", ve.Field)
+	assert.True(t, utf8.ValidString(ve.Value), "shortened value %q", ve.Value)
+	assert.True(t, strings.HasPrefix(title, strings.TrimSuffix(ve.Value, "...")), "a prefix of the title: %q", ve.Value)
+	assert.NotContains(t, err.Error(), `\x`, "no escaped half-character in %s", err)
+	assert.Empty(t, srv.Counters().Requests)
 }

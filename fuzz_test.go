@@ -24,12 +24,10 @@ var parameterCodes = map[string]bool{
 }
 
 // knownDivergence says whether VOD (as the emulator reads it) may refuse
-// metadata the client accepts. VOD documents IllegalCharacters but not
-// the set: the emulator also refuses runes outside the BMP and line
-// breaks in titles and tags, which internal/meta lets through. And the
-// emulator reads a FileName containing "://" as a URL, dropping its query.
+// metadata the client accepts: the emulator reads a FileName containing
+// "://" as a URL, dropping its query.
 func knownDivergence(code, fileName string) bool {
-	return code == "IllegalCharacters" || (code == "InvalidFileName.Extension" && strings.Contains(fileName, "://"))
+	return code == "InvalidFileName.Extension" && strings.Contains(fileName, "://")
 }
 
 // FuzzMetadataValidation registers media with fuzzed metadata. The

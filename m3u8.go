@@ -30,7 +30,8 @@ type M3U8 struct {
 // UploadM3U8 uploads an HLS video: the segments go under the video's
 // ObjectPrefix (or the index's directory), concurrently, and the index
 // last, rewritten where needed so every reference resolves next to it.
-// Master playlists are refused (m3u8.ErrMasterPlaylist in the chain):
+// An index that cannot be uploaded as it is fails before VOD is called
+// with ErrInvalidPlaylist; a master playlist with ErrMasterPlaylist too:
 // upload each variant as its own video. The result's Parts counts the
 // objects written and CRC64 is the index's.
 func (u *Uploader) UploadM3U8(ctx context.Context, src M3U8, m VideoMeta, opts ...UploadOption) (*VideoResult, error) {

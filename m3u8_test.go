@@ -103,20 +103,25 @@ func TestUploadM3U8RejectsBadInputBeforeVOD(t *testing.T) {
 	traversal := write("up.m3u8", "#EXTM3U\n#EXTINF:4,\n../../etc/passwd\n#EXT-X-ENDLIST\n")
 	notIndex := write("seg.ts", "x")
 
+	// want is the internal cause; public what a caller outside the module
+	// matches, since internal packages cannot be imported there.
 	tests := []struct {
-		name string
-		src  M3U8
-		want error
+		name         string
+		src          M3U8
+		want, public error
 	}{
-		{"missing segment", M3U8{Index: missing}, hls.ErrMissingSegment},
-		{"master playlist", M3U8{Index: master}, m3u8.ErrMasterPlaylist},
-		{"path traversal", M3U8{Index: traversal}, m3u8.ErrUnsafeURI},
-		{"missing index", M3U8{Index: filepath.Join(dir, "nope.m3u8")}, os.ErrNotExist},
-		{"not an index", M3U8{Index: notIndex}, m3u8.ErrMissingHeader},
+		{"missing segment", M3U8{Index: missing}, hls.ErrMissingSegment, ErrInvalidPlaylist},
+		{"master playlist", M3U8{Index: master}, m3u8.ErrMasterPlaylist, ErrMasterPlaylist},
+		{"path traversal", M3U8{Index: traversal}, m3u8.ErrUnsafeURI, ErrInvalidPlaylist},
+		{"missing index", M3U8{Index: filepath.Join(dir, "nope.m3u8")}, os.ErrNotExist, os.ErrNotExist},
+		{"not an index", M3U8{Index: notIndex}, m3u8.ErrMissingHeader, ErrInvalidPlaylist},
 	}
 	for _, tt := range tests {
 		_, err := u.UploadM3U8(context.Background(), tt.src, VideoMeta{Title: "bad"})
 		assert.True(t, errors.Is(err, tt.want), "%s: got %v", tt.name, err)
+		assert.True(t, errors.Is(err, tt.public), "%s: the caller matches %v in %v", tt.name, tt.public, err)
 	}
+	_, err := u.UploadM3U8(context.Background(), M3U8{Index: master}, VideoMeta{Title: "bad"})
+	assert.ErrorIs(t, err, ErrInvalidPlaylist, "a master playlist is an invalid one too")
 	assert.Zero(t, srv.Counters().Requests["CreateUploadVideo"], "no media record for input rejected locally")
 }

@@ -202,16 +202,18 @@ func TestExpiredImageOrAttachedMediaIsRegisteredAgain(t *testing.T) {
 			id, res, err := upload()
 
 			assert.Equal(t, tt.registrations, registrations())
-			assert.Equal(t, tt.registrations-1, srv.Counters().Requests[del],
-				"every abandoned registration is deleted")
 			if tt.wantErr != "" {
 				require.ErrorIs(t, err, ErrCredentialExpired)
 				assert.ErrorContains(t, err, tt.wantErr)
 				var ue *UploadError
 				require.ErrorAs(t, err, &ue)
-				assert.True(t, srv.HasMedia(ue.MediaID), "the last registration is the caller's to keep or delete")
+				assert.True(t, ue.Deleted)
+				assert.False(t, srv.HasMedia(ue.MediaID), "the last registration failed for good: deleted too")
+				assert.Equal(t, tt.registrations, srv.Counters().Requests[del], "every registration is deleted")
 				return
 			}
+			assert.Equal(t, tt.registrations-1, srv.Counters().Requests[del],
+				"every abandoned registration is deleted")
 			require.NoError(t, err)
 			requireStored(t, srv, res, data)
 			assert.True(t, srv.HasMedia(id))

@@ -46,7 +46,7 @@ type UserData struct {
 // MessageCallback overrides the event notification of one upload.
 type MessageCallback struct {
 	CallbackURL  string `json:"CallbackURL,omitempty"`
-	CallbackType string `json:"CallbackType,omitempty"` // "http" or "mns"
+	CallbackType string `json:"CallbackType,omitempty"` // "http" or "mns", any case
 }
 
 // AccelerateConfig turns on OSS transfer acceleration for one upload.
@@ -57,11 +57,11 @@ type AccelerateConfig struct {
 
 // ImageMeta is what VOD records about an image (CreateUploadImage).
 type ImageMeta struct {
-	// ImageType is "default" (VOD's default when empty), "cover" or
-	// "watermark".
+	// ImageType is "default" (sent when empty: VOD requires one) or
+	// "cover". Watermarks are attached media.
 	ImageType string
-	// ImageExt is png, jpg, jpeg or gif. Default: the source name's
-	// extension.
+	// ImageExt is png, jpg, jpeg, gif, heic or webp. Default: the source
+	// name's extension, else none, and VOD's default png applies.
 	ImageExt        string
 	Title           string // at most 128 bytes
 	Description     string // at most 1024 bytes
@@ -77,10 +77,10 @@ type ImageMeta struct {
 type AttachedMediaMeta struct {
 	// BusinessType is required: "watermark" (png, gif, apng, mov),
 	// "subtitle" (srt, ass, stl, ttml, vtt) or "material" (jpg, gif, png,
-	// mp4, mat, zip).
+	// mp4, mat, zip, apk).
 	BusinessType string
 	// MediaExt defaults to FileName's extension; FileName defaults to the
-	// source's name.
+	// source's name. Both are optional for VOD.
 	MediaExt        string
 	FileName        string
 	Title           string
@@ -98,7 +98,6 @@ func videoRequest(m VideoMeta, size int64) (vodapi.CreateVideoRequest, error) {
 		meta.Text("Title", m.Title, meta.MaxTitleBytes, true),
 		meta.FileName("FileName", m.FileName, meta.VideoOrAudio),
 		meta.Text("Description", m.Description, meta.MaxDescriptionBytes, false),
-		meta.Text("CoverURL", m.CoverURL, meta.MaxCoverURLBytes, false),
 		meta.Tags(m.Tags),
 	}
 	if m.CateID < 0 {
@@ -134,10 +133,10 @@ func imageRequest(m ImageMeta, name string) (vodapi.CreateImageRequest, error) {
 		checks = append(checks, &meta.Violation{Field: "CateID", Rule: "not negative", Value: strconv.FormatInt(m.CateID, 10)})
 	}
 	if m.ImageType != "" && !meta.ImageType(m.ImageType) {
-		checks = append(checks, &meta.Violation{Field: "ImageType", Rule: "one of default, cover, watermark", Value: m.ImageType})
+		checks = append(checks, &meta.Violation{Field: "ImageType", Rule: meta.ImageTypeRule, Value: m.ImageType})
 	}
-	if !meta.Image(ext) {
-		checks = append(checks, &meta.Violation{Field: "ImageExt", Rule: "one of png, jpg, jpeg, gif", Value: ext})
+	if ext != "" && !meta.Image(ext) {
+		checks = append(checks, &meta.Violation{Field: "ImageExt", Rule: meta.ImageExtRule, Value: ext})
 	}
 	if err := firstViolation(checks); err != nil {
 		return vodapi.CreateImageRequest{}, err
@@ -163,7 +162,6 @@ func attachedRequest(m AttachedMediaMeta, name string, size int64) (vodapi.Creat
 	}
 	checks := []*meta.Violation{
 		meta.Text("Title", m.Title, meta.MaxTitleBytes, false),
-		meta.Text("FileName", m.FileName, meta.MaxFileNameBytes, true),
 		meta.Text("Description", m.Description, meta.MaxDescriptionBytes, false),
 		meta.Tags(m.Tags),
 	}
@@ -177,9 +175,9 @@ func attachedRequest(m AttachedMediaMeta, name string, size int64) (vodapi.Creat
 	}
 	switch ok, known := meta.Attached(m.BusinessType, ext); {
 	case !known:
-		checks = append(checks, &meta.Violation{Field: "BusinessType", Rule: "one of watermark, subtitle, material", Value: m.BusinessType})
+		checks = append(checks, &meta.Violation{Field: "BusinessType", Rule: meta.BusinessTypeRule, Value: m.BusinessType})
 	case !ok:
-		checks = append(checks, &meta.Violation{Field: "MediaExt", Rule: "an extension " + m.BusinessType + " accepts", Value: ext})
+		checks = append(checks, &meta.Violation{Field: "MediaExt", Rule: meta.AttachedRule(m.BusinessType), Value: ext})
 	}
 	if err := firstViolation(checks); err != nil {
 		return vodapi.CreateAttachedMediaRequest{}, err
@@ -227,8 +225,15 @@ func encodeUserData(d *UserData) (string, error) {
 	if err != nil {
 		return "", invalid("UserData", "must serialise to JSON", err.Error())
 	}
-	if len(b) > meta.MaxUserDataBytes {
-		return "", invalid("UserData", "at most 1024 bytes of JSON", "")
+	if v := meta.Extend(d.Extend); v != nil {
+		return "", invalid(v.Field, v.Rule, v.Value)
+	}
+	if cb := d.MessageCallback; cb != nil && cb.CallbackType != "" &&
+		!strings.EqualFold(cb.CallbackType, "http") && !strings.EqualFold(cb.CallbackType, "mns") {
+		// VOD's two callback methods (SetMessageCallback's CallbackType,
+		// UserData's MessageCallback): anything else would be accepted into
+		// UserData and notify nobody.
+		return "", invalid("UserData.MessageCallback.CallbackType", "http or mns", cb.CallbackType)
 	}
 	return string(b), nil
 }

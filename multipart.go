@@ -47,6 +47,8 @@ type transferResult struct {
 	Resumed  int // parts taken over from an earlier run
 	Aborted  bool
 	AbortErr error
+
+	ResumedBytes int64 // the size of the Resumed parts
 }
 
 // part is one unit of work: a range of a random-access source, or a buffer

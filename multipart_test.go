@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"io"
 	"sync/atomic"
 	"testing"
@@ -193,4 +194,56 @@ func TestRejectionBudgetCountsOnlyJustRenewedCredentials(t *testing.T) {
 			assert.Equal(t, tt.wantTransient, s.retries.Load())
 		})
 	}
+}
+
+// zeros is an io.ReaderAt of any size that reads as zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error)            { clear(p); return len(p), nil }
+func (zeros) ReadAt(p []byte, _ int64) (int, error) { clear(p); return len(p), nil }
+
+// TestKnownSizeTooLargeFailsBeforeVOD: a size known before any network
+// call that no part size can fit into 10,000 parts fails with ErrTooLarge
+// before VOD creates a record, for files read at offsets and for
+// streams, at the default part size and at one whose multiples stop short
+// of 5 GiB.
+func TestKnownSizeTooLargeFailsBeforeVOD(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	tooLarge := int64(MaxParts)*MaxPartSize + 1
+	tests := []struct {
+		name string
+		run  func() error
+	}{
+		{"video read at offsets", func() error {
+			_, err := u.UploadVideo(t.Context(), ReaderSource(zeros{}, tooLarge, "huge.mp4"), VideoMeta{Title: "huge"})
+			return err
+		}},
+		{"video stream of declared size", func() error {
+			_, err := u.UploadVideo(t.Context(), ReaderSource(struct{ io.Reader }{zeros{}}, tooLarge, "huge.mp4"), VideoMeta{Title: "huge"})
+			return err
+		}},
+		{"part size whose multiples stop at 3 GiB", func() error {
+			_, err := u.UploadVideo(t.Context(), ReaderSource(zeros{}, int64(MaxParts)*(3<<30)+1, "big.mp4"),
+				VideoMeta{Title: "big"}, WithPartSize(3<<30))
+			return err
+		}},
+		{"image", func() error {
+			_, err := u.UploadImage(t.Context(), ReaderSource(zeros{}, tooLarge, "huge.png"), ImageMeta{})
+			return err
+		}},
+		{"attached media", func() error {
+			_, err := u.UploadAttachedMedia(t.Context(), ReaderSource(zeros{}, tooLarge, "huge.mp4"),
+				AttachedMediaMeta{BusinessType: "material"})
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		err := tt.run()
+		require.ErrorIs(t, err, ErrTooLarge, tt.name)
+		var ue *UploadError
+		assert.False(t, errors.As(err, &ue), "%s: no media was created, so no UploadError: %v", tt.name, err)
+	}
+	assert.Empty(t, srv.Counters().Requests, "no request reached VOD or OSS")
 }

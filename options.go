@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vodupload/vodupload/internal/checkpoint"
@@ -67,8 +68,14 @@ type Options struct {
 	// Endpoint overrides the VOD API endpoint, e.g. an emulator's URL.
 	// Default: the official endpoint of Region.
 	Endpoint string
+	// CallTimeout bounds each attempt of a VOD API call (CreateUpload…,
+	// RefreshUploadVideo, ...) when the context has no earlier deadline.
+	// Default DefaultCallTimeout.
+	CallTimeout time.Duration
 	// HTTPClient sends OSS requests; one client is shared by all uploads
 	// so connections are reused. Default: a transport tuned for uploads.
+	// When its Transport is an *http.Transport with a TLSClientConfig, VOD
+	// calls use that TLS configuration too (RootCAs of a private CA).
 	HTTPClient *http.Client
 	// MaxInFlightParts caps the parts in flight across all uploads of
 	// the Uploader, so a busy AppServer keeps bounded connections and
@@ -138,6 +145,11 @@ type UploadOptions struct {
 	// CheckpointDir is a shortcut for Checkpoints: a directory store
 	// (created 0700, files 0600), opened when the options are applied.
 	CheckpointDir string
+	// KeepFailedMedia keeps the media record of an upload that failed and
+	// cannot be resumed, and of a registration given up for a new one.
+	// Default false: such records are deleted, so the media library holds
+	// no record without a file (UploadError.Deleted says so).
+	KeepFailedMedia bool
 
 	// Progress, when set, is called every ProgressInterval and once at the
 	// end, always from one goroutine at a time.
@@ -150,17 +162,26 @@ type UploadOptions struct {
 }
 
 // Progress reports an upload's bytes. Done counts bytes OSS has
-// acknowledged (finished parts), so it never runs ahead of the server and
-// never goes back. InFlight counts bytes of unfinished requests that the
-// HTTP transport has handed to the network: it runs ahead of what OSS has
-// received by up to the socket buffers, and drops when an attempt fails.
+// acknowledged (finished parts), including those a resumed upload took
+// over from its checkpoint, so Done/Total is how much of the file OSS
+// holds; it never runs ahead of the server and never goes back. Resumed
+// is the part of Done an earlier run sent. InFlight counts bytes of
+// unfinished requests that the HTTP transport has handed to the network:
+// it runs ahead of what OSS has received by up to the socket buffers, and
+// drops when an attempt fails.
+//
+// Rate counts only bytes this run sent, so (Total-Done)/Rate is the time
+// left, also after a resume.
 type Progress struct {
 	Total    int64 // -1 while unknown (streams)
 	Done     int64
+	Resumed  int64 // taken over from the checkpoint; 0 for a fresh upload
 	InFlight int64
-	Rate     float64 // acknowledged bytes per second, smoothed
-	Elapsed  time.Duration
-	Final    bool // the last report of the upload
+	// Rate is bytes per second acknowledged in this run, smoothed; in the
+	// final report, this run's bytes over Elapsed.
+	Rate    float64
+	Elapsed time.Duration
+	Final   bool // the last report of the upload
 }
 
 // Option configures New: a ClientOption, or an UploadOption, which then
@@ -187,10 +208,15 @@ func WithCredentials(p CredentialsProvider) ClientOption {
 // WithRegion sets the VOD API region.
 func WithRegion(region string) ClientOption { return func(o *Options) { o.Region = region } }
 
+// WithCallTimeout bounds each attempt of a VOD API call.
+func WithCallTimeout(d time.Duration) ClientOption { return func(o *Options) { o.CallTimeout = d } }
+
 // WithEndpoint points the VOD API client somewhere else, e.g. an emulator.
 func WithEndpoint(url string) ClientOption { return func(o *Options) { o.Endpoint = url } }
 
 // WithHTTPClient sets the client for OSS requests.
+//
+// Its transport's TLS configuration also applies to VOD calls.
 func WithHTTPClient(c *http.Client) ClientOption { return func(o *Options) { o.HTTPClient = c } }
 
 // WithMaxInFlightParts caps parts in flight across all uploads.
@@ -251,6 +277,10 @@ func WithCheckpointDir(dir string) UploadOption {
 	return func(o *UploadOptions) { o.CheckpointDir = dir }
 }
 
+// WithKeepFailedMedia keeps the media record of a failed upload instead of
+// deleting it, e.g. when the AccessKey may not delete media.
+func WithKeepFailedMedia() UploadOption { return func(o *UploadOptions) { o.KeepFailedMedia = true } }
+
 // WithProgress sets the progress callback.
 func WithProgress(fn func(Progress)) UploadOption { return func(o *UploadOptions) { o.Progress = fn } }
 
@@ -270,6 +300,9 @@ func (o Options) withDefaults() Options {
 	if o.Credentials == nil {
 		o.Credentials = DefaultCredentials()
 	}
+	if o.CallTimeout == 0 {
+		o.CallTimeout = DefaultCallTimeout
+	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = defaultHTTPClient()
 	}
@@ -280,6 +313,10 @@ func (o Options) withDefaults() Options {
 // validate checks options after defaults are applied.
 func (o Options) validate() error {
 	switch {
+	case !validRegion(o.Region):
+		return invalid("Region", "a region ID such as cn-shanghai or ap-southeast-1", o.Region)
+	case o.CallTimeout < 0:
+		return invalid("CallTimeout", "not negative", o.CallTimeout.String())
 	case o.MaxInFlightParts < 0:
 		return invalid("MaxInFlightParts", "not negative", intString(o.MaxInFlightParts))
 	case o.BandwidthLimit < 0:
@@ -344,8 +381,34 @@ func (o UploadOptions) validate() error {
 		return invalid("TrafficLimit", "between 819200 and 838860800 bits per second", intString(int(o.TrafficLimit)))
 	case o.ProgressInterval < 0:
 		return invalid("ProgressInterval", "not negative", o.ProgressInterval.String())
+	case o.ECSRegion != "" && !validRegion(o.ECSRegion):
+		return invalid("ECSRegion", "a region ID such as cn-shanghai or ap-southeast-1", o.ECSRegion)
 	}
 	return nil
+}
+
+// validRegion reports whether s reads as an Alibaba Cloud region ID
+// (cn-shanghai, ap-southeast-1, cn-shanghai-finance-1): lower-case words
+// of letters and digits joined by single hyphens, the first a two- or
+// three-letter area (cn, ap, eu, us, me, rus, ...). Only the syntax is
+// checked: VOD adds regions, and a list here would refuse them.
+func validRegion(s string) bool {
+	words := strings.Split(s, "-")
+	if len(words) < 2 || len(words[0]) < 2 || len(words[0]) > 3 {
+		return false
+	}
+	for i, w := range words {
+		if w == "" {
+			return false
+		}
+		for _, c := range w {
+			letter, digit := c >= 'a' && c <= 'z', c >= '0' && c <= '9'
+			if !letter && !(digit && i > 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // openCheckpoints turns CheckpointDir into a store.
@@ -388,6 +451,7 @@ func (o UploadOptions) progressFunc() func(progress.Snapshot) {
 	}
 	fn := o.Progress
 	return func(s progress.Snapshot) {
-		fn(Progress{Total: s.Total, Done: s.Done, InFlight: s.InFlight, Rate: s.Rate, Elapsed: s.Elapsed, Final: s.Final})
+		fn(Progress{Total: s.Total, Done: s.Done, Resumed: s.Resumed, InFlight: s.InFlight, Rate: s.Rate,
+			Elapsed: s.Elapsed, Final: s.Final})
 	}
 }

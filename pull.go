@@ -144,8 +144,8 @@ func pullRequest(items []PullItem) (vodapi.UploadByURLRequest, error) {
 			meta.Text(field+".Description", m.Description, meta.MaxDescriptionBytes, false),
 			meta.Tags(m.Tags),
 		}
-		if ext != "" && !meta.VideoOrAudio(ext) {
-			checks = append(checks, &meta.Violation{Field: field + ".FileName", Rule: "an extension VOD accepts for video or audio", Value: ext})
+		if !meta.VideoOrAudio(ext) { // VOD needs one, from the URL or FileName
+			checks = append(checks, &meta.Violation{Field: field + ".FileName", Rule: "an extension VOD accepts for video or audio, in the URL or FileName", Value: ext})
 		}
 		if err := firstViolation(checks); err != nil {
 			return req, err

@@ -9,9 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/vodupload/vodupload/internal/apierr"
+	"github.com/vodupload/vodupload/internal/checkpoint"
 	"github.com/vodupload/vodupload/internal/ossclient"
 	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/resume"
@@ -26,7 +30,8 @@ import (
 // credentials. Implement it to keep checkpoints in storage a fleet shares
 // (a database row, an object store); WithCheckpointDir gives a directory
 // store. Implement CheckpointLocker too so two processes cannot resume one
-// upload at once.
+// upload at once, and CheckpointLister so old checkpoints can be listed and
+// pruned.
 type CheckpointStore interface {
 	// Load returns the bytes last saved under key, or an error matching
 	// fs.ErrNotExist when there are none.
@@ -44,6 +49,170 @@ type CheckpointStore interface {
 // another upload holds key; unlock releases it.
 type CheckpointLocker interface {
 	Lock(key string) (unlock func() error, err error)
+}
+
+// CheckpointLister is implemented by a CheckpointStore that can list the
+// keys it holds, as the directory store does. ListCheckpoints and
+// PruneCheckpoints need it.
+type CheckpointLister interface {
+	Keys(ctx context.Context) ([]string, error)
+}
+
+// CheckpointInfo describes one checkpoint: the file it uploads, the video
+// a resume continues, how far the upload got and when it was last saved.
+// Checkpoints hold no credential, and neither does this.
+type CheckpointInfo struct {
+	Key       string // the store's key
+	File      string // absolute path of the file being uploaded
+	FileSize  int64
+	MediaID   string // the VideoId a resume continues
+	Bucket    string
+	ObjectKey string
+	UploadID  string // the OSS multipart upload; empty before the first part
+	PartsDone int    // parts OSS acknowledged, as last saved
+	BytesDone int64
+	Created   time.Time
+	Updated   time.Time // the last save
+	// Err says why the record cannot be resumed (damaged, or written by
+	// another version); the fields above but Key are then empty. A resume
+	// would delete it, and PruneCheckpoints does whatever its age.
+	Err error
+}
+
+// PrunedCheckpoint is a checkpoint PruneCheckpoints removed.
+type PrunedCheckpoint struct {
+	CheckpointInfo
+	// MediaDeleted is true when the video the checkpoint was uploading was
+	// deleted too, because VOD said its upload had not finished.
+	MediaDeleted bool
+}
+
+// ListCheckpoints describes the checkpoints in the Uploader's checkpoint
+// store (WithCheckpointDir, WithCheckpoints), oldest save first. A changed
+// file or changed metadata starts a new checkpoint and leaves the old one
+// behind; this is how to find them. It makes no network call.
+func (u *Uploader) ListCheckpoints(ctx context.Context) ([]CheckpointInfo, error) {
+	infos, err := listCheckpoints(ctx, u.opts.Upload.Checkpoints)
+	return infos, opError("ListCheckpoints", err)
+}
+
+// PruneCheckpoints removes the checkpoints last saved more than olderThan
+// ago, and damaged ones whatever their age, and deletes the video each was
+// uploading when VOD says that upload never finished (GetVideoInfo status
+// Uploading or UploadFail; a video whose upload completed is kept), unless
+// the Uploader keeps failed media (WithKeepFailedMedia). A checkpoint an
+// upload is resuming right now (locked) is skipped. It returns what it
+// removed; errors of single checkpoints are joined, the others still pruned.
+func (u *Uploader) PruneCheckpoints(ctx context.Context, olderThan time.Duration) ([]PrunedCheckpoint, error) {
+	const op = "PruneCheckpoints"
+	if olderThan < 0 {
+		return nil, opError(op, invalid("olderThan", "not negative", olderThan.String()))
+	}
+	store := u.opts.Upload.Checkpoints
+	infos, err := listCheckpoints(ctx, store)
+	if err != nil {
+		return nil, opError(op, err)
+	}
+	cutoff := time.Now().Add(-olderThan)
+	var pruned []PrunedCheckpoint
+	var errs []error
+	for _, info := range infos {
+		if info.Err == nil && info.Updated.After(cutoff) {
+			continue
+		}
+		p, err := u.prune(ctx, store, info)
+		switch {
+		case errors.Is(err, checkpoint.ErrLocked):
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			pruned = append(pruned, p)
+		}
+	}
+	return pruned, opError(op, errors.Join(errs...))
+}
+
+// prune removes one checkpoint, and the video it was uploading when that
+// upload never finished, holding its lock so no upload resumes it
+// meanwhile.
+func (u *Uploader) prune(ctx context.Context, store CheckpointStore, info CheckpointInfo) (PrunedCheckpoint, error) {
+	p := PrunedCheckpoint{CheckpointInfo: info}
+	if l, ok := store.(CheckpointLocker); ok {
+		unlock, err := l.Lock(info.Key)
+		if err != nil {
+			return p, err
+		}
+		defer func() { _ = unlock() }()
+	}
+	if info.MediaID != "" && !u.opts.Upload.KeepFailedMedia {
+		deleted, err := u.deleteUnfinishedVideo(ctx, info.MediaID)
+		if err != nil {
+			return p, fmt.Errorf("checkpoint %s: video %s: %w", info.Key, info.MediaID, err)
+		}
+		p.MediaDeleted = deleted
+	}
+	if err := store.Delete(ctx, info.Key); err != nil {
+		return p, fmt.Errorf("checkpoint %s: %w", info.Key, err)
+	}
+	return p, nil
+}
+
+// deleteUnfinishedVideo deletes a video whose upload never finished. A
+// finished one is kept: its checkpoint may outlive it when removing it
+// failed after the upload completed.
+func (u *Uploader) deleteUnfinishedVideo(ctx context.Context, videoID string) (bool, error) {
+	info, err := u.vod.GetVideoInfo(ctx, videoID)
+	switch {
+	case apierr.HasCode(err, "InvalidVideo.NotFound"):
+		return false, nil
+	case err != nil:
+		return false, err
+	case !stillUploading(info.Status):
+		return false, nil
+	}
+	return true, u.vod.DeleteVideo(ctx, videoID)
+}
+
+// listCheckpoints reads every checkpoint of store, oldest save first.
+func listCheckpoints(ctx context.Context, store CheckpointStore) ([]CheckpointInfo, error) {
+	if store == nil {
+		return nil, invalid("Checkpoints", "a checkpoint store (WithCheckpointDir or WithCheckpoints)", "")
+	}
+	lister, ok := store.(CheckpointLister)
+	if !ok {
+		return nil, invalid("Checkpoints", "a store that implements CheckpointLister", "")
+	}
+	keys, err := lister.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	infos := make([]CheckpointInfo, 0, len(keys))
+	for _, key := range keys {
+		data, err := store.Load(ctx, key)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // finished or pruned since it was listed
+		}
+		if err != nil {
+			return nil, err
+		}
+		infos = append(infos, checkpointInfo(key, data))
+	}
+	slices.SortStableFunc(infos, func(a, b CheckpointInfo) int { return a.Updated.Compare(b.Updated) })
+	return infos, nil
+}
+
+func checkpointInfo(key string, data []byte) CheckpointInfo {
+	rec, err := checkpoint.Decode(data)
+	if err != nil {
+		return CheckpointInfo{Key: key, Err: err}
+	}
+	info := CheckpointInfo{Key: key, File: rec.Source.Path, FileSize: rec.Source.Size, MediaID: rec.MediaID,
+		Bucket: rec.Bucket, ObjectKey: rec.ObjectKey, UploadID: rec.UploadID, PartsDone: len(rec.Parts),
+		Created: rec.Created, Updated: rec.Updated}
+	for _, p := range rec.Parts {
+		info.BytesDone += p.Size
+	}
+	return info
 }
 
 // checkpointed is the checkpoint a registration continues.
@@ -116,6 +285,9 @@ func (t *transfer) resumeOrInitiate(ctx context.Context, src *source.Opened, par
 		switch {
 		case err == nil:
 			res.UploadID, res.Resumed = t.resume.uploadID, len(done)
+			for _, p := range done {
+				res.ResumedBytes += p.Size
+			}
 			t.log.Info("resuming multipart upload", "key", t.key, "upload_id", res.UploadID,
 				"parts_done", len(done), "parts_total", partio.Count(src.Size, partSize))
 			return done, nil

@@ -96,6 +96,13 @@ func TestResumeAfterSIGKILLKeepsVideoIDAndResendsNoFinishedPart(t *testing.T) {
 // cancels it after some parts, leaving the checkpoint behind.
 func interrupted(t *testing.T, srv *emulator.Server, path, dir string) {
 	t.Helper()
+	interruptedAfter(t, srv, path, dir, 6)
+}
+
+// interruptedAfter is interrupted, cancelled once parts part requests
+// have started.
+func interruptedAfter(t *testing.T, srv *emulator.Server, path, dir string, parts int64) {
+	t.Helper()
 	srv.SetFaults(emulator.Faults{BandwidthBPS: 1 << 20})
 	defer srv.SetFaults(emulator.Faults{})
 	u := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithCheckpointDir(dir))
@@ -103,7 +110,7 @@ func interrupted(t *testing.T, srv *emulator.Server, path, dir string) {
 	defer cancel()
 	start := srv.Counters().Requests["UploadPart"]
 	go func() {
-		for srv.Counters().Requests["UploadPart"] < start+6 {
+		for srv.Counters().Requests["UploadPart"] < start+parts {
 			time.Sleep(5 * time.Millisecond)
 		}
 		cancel()
@@ -282,3 +289,171 @@ func TestConcurrentResumeOfOneCheckpointIsRefused(t *testing.T) {
 	<-first
 	assert.EqualValues(t, 1, srv.Counters().Requests["CreateUploadVideo"], "the refused upload created nothing")
 }
+
+// TestResumedUploadReportsThisRunsRate: the rate of a resumed upload is
+// what this run sends, not the bytes taken over from the checkpoint
+// divided by this run's time. Under a bandwidth limit it stays near the
+// limit; Progress.Resumed and Result.ResumedBytes say what was taken over.
+func TestResumedUploadReportsThisRunsRate(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	path, data := writeFile(t, "resumed.mp4", 4*mib)
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	interruptedAfter(t, srv, path, dir, 12)
+
+	const limit = 1 << 20
+	var reports []Progress // the callback runs from one goroutine at a time
+	u := newUploader(t, srv, WithBandwidthLimit(limit), WithPartSize(256<<10), WithMultipartThreshold(256<<10),
+		WithCheckpointDir(dir), WithProgressInterval(50*time.Millisecond),
+		WithProgress(func(p Progress) { reports = append(reports, p) }))
+	res, err := u.UploadVideo(t.Context(), FileSource(path), VideoMeta{Title: "resumable"})
+	require.NoError(t, err)
+	requireStored(t, srv, &res.Result, data)
+
+	require.NotEmpty(t, reports)
+	final := reports[len(reports)-1]
+	require.True(t, final.Final)
+	require.GreaterOrEqual(t, final.Resumed, int64(mib), "enough was taken over for an inflated rate to show")
+	assert.Equal(t, res.ResumedBytes, final.Resumed)
+	assert.EqualValues(t, int64(res.ResumedParts)*(256<<10), res.ResumedBytes)
+	assert.EqualValues(t, len(data), final.Done, "Done counts every acknowledged byte, resumed ones too")
+	for _, p := range reports {
+		assert.GreaterOrEqual(t, p.Done, p.Resumed)
+	}
+	// Generous bounds: the limiter lets a burst through, machines are noisy.
+	sent := float64(res.Bytes - res.ResumedBytes)
+	t.Logf("resumed %d bytes, sent %.0f in %s; final rate %.0f B/s, limit %d", res.ResumedBytes, sent, res.Duration, final.Rate, limit)
+	assert.Less(t, final.Rate, 1.5*limit, "the final rate counts only this run's bytes")
+	assert.Greater(t, final.Rate, 0.25*limit)
+	assert.Less(t, sent/res.Duration.Seconds(), 1.5*limit)
+	for _, p := range reports[:len(reports)-1] {
+		if p.Elapsed > 500*time.Millisecond {
+			assert.Less(t, p.Rate, 2.0*limit, "a running report at %s", p.Elapsed)
+		}
+	}
+}
+
+// TestListAndPruneCheckpoints: a checkpoint left behind (here by an
+// interrupted upload whose metadata then changed) is listed with its file,
+// video and progress, survives a prune that is not old enough, and is
+// removed by one that is, with the unfinished video it was uploading.
+func TestListAndPruneCheckpoints(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	path, _ := writeFile(t, "left-behind.mp4", 4*mib)
+	dir := filepath.Join(t.TempDir(), "ckpt")
+	interrupted(t, srv, path, dir)
+	u := newUploader(t, srv, WithCheckpointDir(dir))
+
+	infos, err := u.ListCheckpoints(t.Context())
+	require.NoError(t, err)
+	require.Len(t, infos, 1)
+	info := infos[0]
+	require.NoError(t, info.Err)
+	assert.Equal(t, path, info.File)
+	assert.EqualValues(t, 4*mib, info.FileSize)
+	assert.True(t, srv.HasMedia(info.MediaID))
+	assert.NotEmpty(t, info.UploadID)
+	assert.Positive(t, info.PartsDone)
+	assert.EqualValues(t, info.PartsDone*(256<<10), info.BytesDone)
+	assert.WithinDuration(t, time.Now(), info.Updated, time.Minute)
+	assert.False(t, info.Created.After(info.Updated))
+
+	pruned, err := u.PruneCheckpoints(t.Context(), time.Hour)
+	require.NoError(t, err)
+	assert.Empty(t, pruned, "a checkpoint saved a moment ago is not an hour old")
+	assert.Len(t, checkpointFiles(t, dir), 1)
+
+	pruned, err = u.PruneCheckpoints(t.Context(), 0)
+	require.NoError(t, err)
+	require.Len(t, pruned, 1)
+	assert.Equal(t, info.MediaID, pruned[0].MediaID)
+	assert.True(t, pruned[0].MediaDeleted)
+	assert.False(t, srv.HasMedia(info.MediaID), "the video the checkpoint was uploading never finished: deleted")
+	assert.Empty(t, checkpointFiles(t, dir))
+	infos, err = u.ListCheckpoints(t.Context())
+	require.NoError(t, err)
+	assert.Empty(t, infos)
+}
+
+// TestPruneKeepsWhatIsInUseOrFinished: pruning skips a checkpoint an upload
+// holds, keeps the video of a checkpoint whose upload completed, removes a
+// damaged checkpoint whatever its age, and with WithKeepFailedMedia keeps
+// every video.
+func TestPruneKeepsWhatIsInUseOrFinished(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	dir := filepath.Join(t.TempDir(), "ckpt")
+
+	// A checkpoint left behind by an upload that then completed.
+	done, _ := writeFile(t, "done.mp4", 4*mib)
+	interrupted(t, srv, done, dir)
+	files := checkpointFiles(t, dir)
+	require.Len(t, files, 1)
+	saved, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	finisher := newUploader(t, srv, WithPartSize(256<<10), WithMultipartThreshold(256<<10), WithCheckpointDir(dir))
+	res, err := finisher.UploadVideo(t.Context(), FileSource(done), VideoMeta{Title: "resumable"})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(files[0], saved, 0o600))
+
+	// A damaged checkpoint.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "0123456789abcdef0123456789abcdef.ckpt"), []byte("garbage"), 0o600))
+
+	// A checkpoint in use.
+	held, _ := writeFile(t, "held.mp4", 4*mib)
+	interrupted(t, srv, held, dir)
+	infos, err := finisher.ListCheckpoints(t.Context())
+	require.NoError(t, err)
+	require.Len(t, infos, 3)
+	var heldInfo CheckpointInfo
+	damaged := 0
+	for _, in := range infos {
+		switch {
+		case in.Err != nil:
+			damaged++
+		case in.File == held:
+			heldInfo = in
+		}
+	}
+	assert.Equal(t, 1, damaged, "the damaged checkpoint is listed with its error")
+	store, ok := finisher.opts.Upload.Checkpoints.(CheckpointLocker)
+	require.True(t, ok)
+	unlock, err := store.Lock(heldInfo.Key)
+	require.NoError(t, err)
+
+	keeper := newUploader(t, srv, WithCheckpointDir(dir), WithKeepFailedMedia())
+	pruned, err := keeper.PruneCheckpoints(t.Context(), 0)
+	require.NoError(t, err)
+	require.Len(t, pruned, 2, "the damaged and the finished upload's; the held one is skipped")
+	for _, p := range pruned {
+		assert.False(t, p.MediaDeleted)
+	}
+	assert.True(t, srv.HasMedia(res.VideoID), "a finished video is never pruned")
+	require.NoError(t, unlock())
+	assert.True(t, srv.HasMedia(heldInfo.MediaID))
+	assert.Len(t, checkpointFiles(t, dir), 1)
+
+	pruned, err = newUploader(t, srv, WithCheckpointDir(dir)).PruneCheckpoints(t.Context(), 0)
+	require.NoError(t, err)
+	require.Len(t, pruned, 1)
+	assert.True(t, pruned[0].MediaDeleted)
+	assert.False(t, srv.HasMedia(heldInfo.MediaID))
+}
+
+func TestListCheckpointsNeedsAListableStore(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	_, err := newUploader(t, srv).ListCheckpoints(t.Context())
+	assert.ErrorIs(t, err, ErrValidation)
+	_, err = newUploader(t, srv, WithCheckpoints(loadSaveDelete{})).PruneCheckpoints(t.Context(), 0)
+	assert.ErrorIs(t, err, ErrValidation)
+	assert.ErrorContains(t, err, "CheckpointLister")
+}
+
+// loadSaveDelete is a CheckpointStore with nothing more.
+type loadSaveDelete struct{}
+
+func (loadSaveDelete) Load(context.Context, string) ([]byte, error) { return nil, os.ErrNotExist }
+func (loadSaveDelete) Save(context.Context, string, []byte) error   { return nil }
+func (loadSaveDelete) Delete(context.Context, string) error         { return nil }

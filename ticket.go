@@ -158,14 +158,16 @@ func (u *Uploader) CreateVideoUpload(ctx context.Context, m VideoMeta, fileSize 
 }
 
 // CreateImageUpload registers an image and returns the ticket a client
-// uploads it with (CreateUploadImage). ImageExt is required here.
+// uploads it with (CreateUploadImage). Without ImageExt VOD registers a
+// png.
 func (u *Uploader) CreateImageUpload(ctx context.Context, m ImageMeta) (*UploadTicket, error) {
 	return u.issue(ctx, "CreateImageUpload", KindImage, u.image(m), 0)
 }
 
 // CreateAttachedMediaUpload registers an attached media file and returns
 // the ticket a client uploads it with (CreateUploadAttachedMedia).
-// FileName is required here; fileSize may be 0 when unknown.
+// Set MediaExt or a FileName with an extension, or VOD decides the
+// extension; fileSize may be 0 when unknown.
 func (u *Uploader) CreateAttachedMediaUpload(ctx context.Context, m AttachedMediaMeta, fileSize int64) (*UploadTicket, error) {
 	return u.issue(ctx, "CreateAttachedMediaUpload", KindAttachedMedia, u.attachedMedia(m), fileSize)
 }

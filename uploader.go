@@ -2,9 +2,8 @@ package vodupload
 
 import (
 	"context"
-	"errors"
+	"crypto/tls"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/vodupload/vodupload/internal/hls"
 	"github.com/vodupload/vodupload/internal/ossclient"
+	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/progress"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
@@ -39,6 +39,7 @@ type vodAPI interface {
 	CreateUploadAttachedMedia(ctx context.Context, req vodapi.CreateAttachedMediaRequest) (*vodapi.Upload, error)
 	DeleteImage(ctx context.Context, imageID string) error
 	DeleteAttachedMedia(ctx context.Context, mediaID string) error
+	DeleteVideo(ctx context.Context, videoID string) error
 	UploadMediaByURL(ctx context.Context, req vodapi.UploadByURLRequest) ([]vodapi.URLJob, error)
 	WaitURLUploads(ctx context.Context, jobIDs []string) ([]vodapi.URLUploadInfo, error)
 	GetVideoInfo(ctx context.Context, videoID string) (*vodapi.VideoInfo, error)
@@ -62,7 +63,8 @@ func New(opts ...Option) (*Uploader, error) {
 	}
 	vod, err := vodapi.New(vodapi.Config{
 		Region: o.Region, Endpoint: o.Endpoint, Credentials: o.Credentials,
-		Timeout: DefaultCallTimeout, UserAgent: userAgent,
+		Timeout: o.CallTimeout, UserAgent: userAgent,
+		TLSClientConfig: httpClientTLS(o.HTTPClient),
 	})
 	if err != nil {
 		return nil, opError("New", err)
@@ -76,6 +78,16 @@ func New(opts ...Option) (*Uploader, error) {
 }
 
 const userAgent = "vodupload-go/0.1"
+
+// httpClientTLS is the TLS configuration of c's transport, when it is an
+// *http.Transport with one, so VOD calls trust what OSS requests trust
+// (a private CA, a test server's certificate).
+func httpClientTLS(c *http.Client) *tls.Config {
+	if tr, ok := c.Transport.(*http.Transport); ok {
+		return tr.TLSClientConfig
+	}
+	return nil
+}
 
 // defaultHTTPClient keeps enough idle connections for several concurrent
 // uploads to one bucket and bounds the waits that would otherwise hang an
@@ -101,8 +113,10 @@ type Result struct {
 	CRC64     uint64 // CRC64-ECMA of the object, verified against OSS
 	Parts     int    // 1 for a single PutObject
 	// ResumedParts were uploaded by an earlier, interrupted run and taken
-	// over from the checkpoint.
+	// over from the checkpoint; ResumedBytes is their size, part of Bytes.
+	// Bytes-ResumedBytes is what this run sent.
 	ResumedParts int
+	ResumedBytes int64
 	Retries      int // requests repeated after transient errors
 	Refreshes    int // upload credentials renewed
 	Duration     time.Duration
@@ -127,31 +141,6 @@ func (u *Uploader) UploadVideo(ctx context.Context, src Source, m VideoMeta, opt
 	return &VideoResult{VideoID: reg.MediaID, Result: res}, nil
 }
 
-// registrar is what sets one kind of upload apart on the one path every
-// Upload… method takes (validate → open → register → session → transfer
-// → result): how the media is registered, how its credential is renewed,
-// and how a registration abandoned for a new one is deleted.
-type registrar struct {
-	// register validates the metadata against the payload (its name and
-	// size) and asks VOD for an address and a credential, or takes over
-	// those of a ticket or a checkpoint.
-	register func(ctx context.Context, o UploadOptions, p *payload) (*registration, error)
-	// renew asks for a fresh credential for the same object; nil when
-	// there is no way to.
-	renew func(ctx context.Context, r *registration) (*vodapi.Upload, error)
-	// discard deletes a registration given up for a new one, which kinds
-	// without renew try when their credential dies early; nil: never
-	// register again.
-	discard func(ctx context.Context, mediaID string) error
-}
-
-// registration is media VOD registered for one upload.
-type registration struct {
-	*vodapi.Upload
-	// checkpoint continues a checkpointed upload; nil for the others.
-	checkpoint *checkpointed
-}
-
 // payload is an upload's bytes, opened: one source, or an HLS plan.
 type payload struct {
 	// Opened is the source; for a plan, only the index's name and the
@@ -171,15 +160,12 @@ func openSource(src Source) func(context.Context) (*payload, error) {
 	}
 }
 
-// maxRegistrations bounds how often a registrar without renew registers one
-// file when its credentials keep expiring.
-const maxRegistrations = 3
-
 // upload is the path of every Upload… method. A registrar without renew whose
 // credential dies early (revoked, or spent waiting) registers the file
 // again and starts over, as long as the payload can be read again; an
 // attempt that used up most of a credential's lifetime would not fit in
-// the next one either.
+// the next one either. An upload that fails for good and cannot be
+// resumed deletes the record it registered.
 func (u *Uploader) upload(ctx context.Context, op string, opts []UploadOption,
 	open func(context.Context) (*payload, error), k registrar) (*registration, Result, error) {
 	o, err := u.uploadOptions(opts)
@@ -192,11 +178,16 @@ func (u *Uploader) upload(ctx context.Context, op string, opts []UploadOption,
 		return nil, Result{}, opError(op, err)
 	}
 	defer p.Close()
+	if err := o.fits(p); err != nil {
+		return nil, Result{}, opError(op, err)
+	}
 	for attempt := 1; ; attempt++ {
 		reg, err := k.register(ctx, o, p)
 		if err != nil {
-			if reg != nil {
-				return nil, Result{}, uploadError(op, reg, uploaded{}, err)
+			if reg != nil { // registered, but its checkpoint could not be recorded
+				ue := uploadError(op, reg, uploaded{}, err)
+				k.dropFailed(ctx, o, ue)
+				return nil, Result{}, ue
 			}
 			return nil, Result{}, opError(op, err)
 		}
@@ -213,95 +204,26 @@ func (u *Uploader) upload(ctx context.Context, op string, opts []UploadOption,
 			return reg, res.result(reg.Upload, start), nil
 		}
 		if !k.registersAgain(ue, p, attempt, time.Since(began), reg.Auth.Lifetime) {
+			k.dropFailed(ctx, o, ue)
 			return nil, Result{}, ue
 		}
 		o.Logger.Warn("upload credential expired and cannot be refreshed; registering the media again",
 			"op", op, "abandoned_media_id", reg.MediaID, "attempt", attempt)
-		discardRegistration(ctx, o.Logger, op, reg.MediaID, k.discard)
+		k.abandon(ctx, o, op, reg.MediaID)
 	}
 }
 
-// registersAgain decides whether a failed attempt is worth a new
-// registration: the registrar has no renew, the credential expired, the payload
-// can be read again, the budget is not spent, and the attempt took less
-// than the credential's lifetime. When the lifetime is why not, ue says so.
-func (k registrar) registersAgain(ue *UploadError, p *payload, attempt int, took, life time.Duration) bool {
-	if k.discard == nil || !errors.Is(ue.Err, ErrCredentialExpired) || p.At == nil || attempt >= maxRegistrations {
-		return false
-	}
-	if took >= life*9/10 {
-		ue.Err = fmt.Errorf("%w: the upload took %s, longer than the credential's lifetime of %s",
-			ue.Err, took.Round(time.Second), life)
-		return false
-	}
-	return true
-}
-
-// renewal is the credential holder's refresh function for r; nil when the
-// registrar cannot renew.
-func (k registrar) renewal(r *registration) uploadauth.RefreshFunc {
-	if k.renew == nil {
+// fits refuses a payload whose size, known before any network call, no
+// part size can fit into MaxParts parts, so VOD never creates a record
+// for an upload that cannot succeed. A plan's objects are sized one by one.
+func (o UploadOptions) fits(p *payload) error {
+	if p.plan != nil || p.Size <= o.MultipartThreshold {
 		return nil
 	}
-	return func(ctx context.Context) (uploadauth.Credentials, error) {
-		up, err := k.renew(ctx, r)
-		if err != nil {
-			return uploadauth.Credentials{}, err
-		}
-		return stsFrom(up.Auth), nil
+	if _, err := partio.PartSize(p.Size, o.PartSize); err != nil {
+		return fmt.Errorf("%w: %w", ErrTooLarge, err)
 	}
-}
-
-// discardRegistration deletes a registration the upload abandoned, so the
-// library does not fill with empty records. It runs detached from ctx (a
-// cancelled caller still gets the cleanup) and failing only costs a log
-// line: the caller may lack the permission to delete.
-func discardRegistration(ctx context.Context, log *slog.Logger, op, mediaID string, discard func(context.Context, string) error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), abortTimeout)
-	defer cancel()
-	if err := discard(ctx, mediaID); err != nil {
-		log.Warn("could not delete the abandoned registration; it stays in the library without a file",
-			"op", op, "media_id", mediaID, "error", err)
-		return
-	}
-	log.Debug("abandoned registration deleted", "op", op, "media_id", mediaID)
-}
-
-// video is the registrar of UploadVideo and UploadM3U8: CreateUploadVideo,
-// renewed with RefreshUploadVideo, continued from a checkpoint when the
-// options have one and the payload is a file that takes a multipart
-// upload. check, when set, adds a rule of the caller's.
-func (u *Uploader) video(m VideoMeta, check func(VideoMeta) error) registrar {
-	return registrar{
-		register: func(ctx context.Context, o UploadOptions, p *payload) (*registration, error) {
-			if m.FileName == "" {
-				m.FileName = p.Name
-			}
-			if check != nil {
-				if err := check(m); err != nil {
-					return nil, err
-				}
-			}
-			m.UserData = o.accelerated(m.UserData)
-			req, err := videoRequest(m, p.Size)
-			if err != nil {
-				return nil, err
-			}
-			if o.Checkpoints != nil && p.Path != "" && p.Size > o.MultipartThreshold {
-				return u.registerFromCheckpoint(ctx, o, p.Path, req)
-			}
-			created, err := u.vod.CreateUploadVideo(ctx, req)
-			if err != nil {
-				return nil, err
-			}
-			o.Logger.Debug("video created", "video_id", created.MediaID, "key", created.Address.FileName,
-				"request_id", created.RequestID)
-			return &registration{Upload: created}, nil
-		},
-		renew: func(ctx context.Context, r *registration) (*vodapi.Upload, error) {
-			return u.vod.RefreshUploadVideo(ctx, r.MediaID)
-		},
-	}
+	return nil
 }
 
 // uploaded is a transferResult plus the counters of its session.
@@ -314,7 +236,7 @@ func (r uploaded) result(created *vodapi.Upload, start time.Time) Result {
 	return Result{
 		MediaID: created.MediaID, RequestID: created.RequestID,
 		Bucket: created.Address.Bucket, ObjectKey: created.Address.FileName,
-		Bytes: r.Bytes, CRC64: r.CRC64, Parts: r.Parts, ResumedParts: r.Resumed,
+		Bytes: r.Bytes, CRC64: r.CRC64, Parts: r.Parts, ResumedParts: r.Resumed, ResumedBytes: r.ResumedBytes,
 		Retries: r.retries, Refreshes: r.refreshes, Duration: time.Since(start),
 	}
 }

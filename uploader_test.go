@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -183,6 +185,8 @@ func TestBadInputFailsBeforeAnyNetworkCall(t *testing.T) {
 		{"too many tags", FileSource(good), VideoMeta{Title: "t", Tags: strings.Split("a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q", ",")}, ErrValidation},
 		{"long description", FileSource(good), VideoMeta{Title: "t", Description: strings.Repeat("d", 1025)}, ErrValidation},
 		{"stream without a name", ReaderSource(strings.NewReader("abc"), 3, ""), VideoMeta{Title: "t"}, ErrValidation},
+		{"unknown callback type", FileSource(good), VideoMeta{Title: "t", UserData: &UserData{
+			MessageCallback: &MessageCallback{CallbackURL: "https://example.com/cb", CallbackType: "smtp"}}}, ErrValidation},
 	}
 	for _, tt := range tests {
 		_, err := u.UploadVideo(context.Background(), tt.src, tt.meta)
@@ -220,6 +224,7 @@ func TestClientOptionsOnlyAtNew(t *testing.T) {
 		"WithRegion": WithRegion("cn-beijing"), "WithEndpoint": WithEndpoint("http://127.0.0.1:1"),
 		"WithCredentials": WithCredentials(StaticCredentials("id", "secret")), "WithHTTPClient": WithHTTPClient(http.DefaultClient),
 		"WithMaxInFlightParts": WithMaxInFlightParts(2), "WithBandwidthLimit": WithBandwidthLimit(1 << 20),
+		"WithCallTimeout": WithCallTimeout(time.Second),
 	} {
 		assert.False(t, reflect.TypeOf(opt).AssignableTo(perCall), "%s must not be usable per call", name)
 		var o Options
@@ -277,4 +282,64 @@ func TestStreamOfUnknownSize(t *testing.T) {
 		require.NoError(t, err, "size %d", n)
 		requireStored(t, srv, &res.Result, data)
 	}
+}
+
+// TestMissingFileNamesThePathOnce: the error of a missing file reads like
+// the shell's, with the path the caller gave, once.
+func TestMissingFileNamesThePathOnce(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	_, err := u.UploadVideo(t.Context(), FileSource("no-such-movie.mp4"), VideoMeta{Title: "t"})
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	assert.EqualError(t, err, "UploadVideo: open no-such-movie.mp4: no such file or directory")
+	var pe *fs.PathError
+	require.ErrorAs(t, err, &pe)
+	assert.Equal(t, "no-such-movie.mp4", pe.Path)
+}
+
+// TestRegionSyntaxIsCheckedAtNew: a region that cannot be one (a typo, a
+// made-up name) is a ValidationError from New, not a DNS failure at the
+// first upload.
+func TestRegionSyntaxIsCheckedAtNew(t *testing.T) {
+	t.Parallel()
+	creds := WithCredentials(StaticCredentials("id", "secret"))
+	for _, region := range []string{"cn-shanghai", "ap-southeast-1", "cn-shanghai-finance-1", "eu-central-1", "rus-west-1-pop"} {
+		_, err := New(creds, WithRegion(region))
+		require.NoError(t, err, region)
+		_, err = New(creds, WithECSRegion(region))
+		require.NoError(t, err, "ECS region %s", region)
+	}
+	for _, region := range []string{"mars-1", "CN-SHANGHAI", "cn_shanghai", "shanghai", "cn-", "cn--shanghai", "cn-shanghai ", "oss-cn-shanghai.aliyuncs.com"} {
+		_, err := New(creds, WithRegion(region))
+		var ve *ValidationError
+		require.ErrorAs(t, err, &ve, region)
+		assert.Equal(t, "Region", ve.Field)
+		_, err = New(creds, WithECSRegion(region))
+		require.ErrorAs(t, err, &ve, "ECS region %s", region)
+		assert.Equal(t, "ECSRegion", ve.Field)
+	}
+}
+
+// TestCallTimeoutBoundsAVODCall: WithCallTimeout bounds each VOD call
+// that hangs, where the default would wait 30 s.
+func TestCallTimeoutBoundsAVODCall(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	hung := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	t.Cleanup(func() { close(release); hung.Close() })
+	u, err := New(WithEndpoint(hung.URL), WithCredentials(StaticCredentials("id", "secret")),
+		WithCallTimeout(200*time.Millisecond))
+	require.NoError(t, err)
+	assert.Equal(t, 200*time.Millisecond, u.opts.CallTimeout)
+	start := time.Now()
+	_, err = u.UploadVideo(t.Context(), ReaderSource(strings.NewReader("abc"), 3, "a.mp4"), VideoMeta{Title: "t"})
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), 5*time.Second, "the call gave up at its timeout: %v", err)
+
+	d, err := New(WithCredentials(StaticCredentials("id", "secret")))
+	require.NoError(t, err)
+	assert.Equal(t, DefaultCallTimeout, d.opts.CallTimeout)
+	_, err = New(WithCredentials(StaticCredentials("id", "secret")), WithCallTimeout(-time.Second))
+	assert.ErrorIs(t, err, ErrValidation)
 }

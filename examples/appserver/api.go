@@ -1,19 +1,19 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/vodupload/vodupload"
 )
 
-// The wire format: snake_case JSON in both directions. Requests mirror
-// the VOD parameters of the same names; responses carry VOD's
-// UploadAddress and UploadAuth unchanged (base64), so VOD's web, iOS and
-// Android upload SDKs take them as they are, and a Go client maps them to
-// vodupload.UploadTicket field by field (see README.md).
+// The wire format: requests are snake_case JSON mirroring the VOD
+// parameters of the same names; responses are tickets in VOD's own field
+// names with VOD's UploadAddress and UploadAuth unchanged (base64), so
+// VOD's web, iOS and Android upload SDKs take them as they are and a Go
+// client decodes them into vodupload.UploadTicket (see README.md).
 
 type videoRequest struct {
 	Title           string    `json:"title"`
@@ -106,54 +106,36 @@ func (v attachedMediaRequest) meta() vodupload.AttachedMediaMeta {
 	}
 }
 
-// ticketResponse is a ticket as the client receives it. Exactly one of
-// the ID fields is set, by the kind of media.
-type ticketResponse struct {
-	VideoID       string     `json:"video_id,omitempty"`
-	ImageID       string     `json:"image_id,omitempty"`
-	ImageURL      string     `json:"image_url,omitempty"`
-	MediaID       string     `json:"media_id,omitempty"`
-	MediaURL      string     `json:"media_url,omitempty"`
-	FileURL       string     `json:"file_url,omitempty"`
-	UploadAddress string     `json:"upload_address"`
-	UploadAuth    credential `json:"upload_auth"`
-	RequestID     string     `json:"request_id,omitempty"`
-	// Expires is when the credential lapses (RFC 3339); refresh before.
-	Expires time.Time `json:"expires"`
+// ticketAnswer is a ticket as the AppServer sends it: exactly
+// vodupload.UploadTicket's JSON (VOD's own field names, which VOD's client
+// SDKs expect and UploadTicket decodes), plus RefreshToken for videos. It
+// is written out explicitly: a struct embedding the ticket would have the
+// ticket's MarshalJSON promoted, and RefreshToken would silently vanish.
+type ticketAnswer struct {
+	ticket *vodupload.UploadTicket
+	// refreshToken (videos only) is what POST /v1/videos/{id}/refresh asks
+	// for: proof that this client created the video.
+	refreshToken credential
 }
 
-// LogValue keeps the credential out of logs: slog would otherwise
-// marshal the struct as JSON, credential included.
-func (r ticketResponse) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("id", r.VideoID+r.ImageID+r.MediaID),
-		slog.String("upload_address", r.UploadAddress),
-		slog.String("upload_auth", redacted),
-		slog.Time("expires", r.Expires),
-	)
+func (a ticketAnswer) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(a.ticket)
+	if err != nil || a.refreshToken == "" {
+		return b, err
+	}
+	rt, err := json.Marshal(string(a.refreshToken))
+	if err != nil {
+		return nil, err
+	}
+	// b is one JSON object: the field goes before its closing brace.
+	out := append(b[:len(b)-1:len(b)-1], `,"RefreshToken":`...)
+	return append(append(out, rt...), '}'), nil
 }
 
-func videoTicket(t *vodupload.UploadTicket) ticketResponse {
-	r := baseTicket(t)
-	r.VideoID = t.MediaID
-	return r
-}
-
-func imageTicket(t *vodupload.UploadTicket) ticketResponse {
-	r := baseTicket(t)
-	r.ImageID, r.ImageURL, r.FileURL = t.MediaID, t.MediaURL, t.FileURL
-	return r
-}
-
-func attachedMediaTicket(t *vodupload.UploadTicket) ticketResponse {
-	r := baseTicket(t)
-	r.MediaID, r.MediaURL, r.FileURL = t.MediaID, t.MediaURL, t.FileURL
-	return r
-}
-
-func baseTicket(t *vodupload.UploadTicket) ticketResponse {
-	return ticketResponse{UploadAddress: t.UploadAddress, UploadAuth: credential(t.UploadAuth),
-		RequestID: t.RequestID, Expires: t.Expires}
+// LogValue keeps the credentials out of logs: the ticket's own LogValue
+// redacts UploadAuth, and the refresh token is redacted here.
+func (a ticketAnswer) LogValue() slog.Value {
+	return slog.GroupValue(slog.Any("ticket", a.ticket), slog.String("RefreshToken", redacted))
 }
 
 // credential is an UploadAuth: it must reach the client in JSON, which

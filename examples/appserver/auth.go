@@ -15,43 +15,94 @@ import (
 // be guessed within the rate limit's patience.
 const MinTokenBytes = 16
 
+// MaxClientNameBytes bounds a client name; names appear in logs.
+const MaxClientNameBytes = 64
+
+// Client is one bearer token the AppServer accepts, and optionally the
+// name of the client holding it.
+type Client struct {
+	// Name identifies the client in logs, for rate limiting and as the
+	// owner of the videos it creates. Several tokens may share a name (a
+	// client's old and new token during rotation); its uploads stay its
+	// own across the change. Empty: the client is known by its token
+	// alone, so replacing the token orphans its in-flight uploads.
+	Name  string
+	Token string
+}
+
 // tokenSet holds the SHA-256 digests of the accepted bearer tokens, never
 // the tokens themselves.
 type tokenSet struct {
-	digests [][sha256.Size]byte
+	entries []tokenEntry
 }
 
-func newTokenSet(tokens []string) (tokenSet, error) {
-	if len(tokens) == 0 {
-		return tokenSet{}, errors.New("new server: no bearer token configured")
+type tokenEntry struct {
+	digest [sha256.Size]byte
+	name   string
+}
+
+func newTokenSet(clients []Client) (*tokenSet, error) {
+	if len(clients) == 0 {
+		return nil, errors.New("no bearer token configured")
 	}
-	ts := tokenSet{digests: make([][sha256.Size]byte, 0, len(tokens))}
-	for i, t := range tokens {
-		if len(t) < MinTokenBytes {
-			return tokenSet{}, fmt.Errorf("new server: token %d is shorter than %d bytes", i+1, MinTokenBytes)
+	ts := &tokenSet{entries: make([]tokenEntry, 0, len(clients))}
+	seen := make(map[[sha256.Size]byte]int, len(clients))
+	for i, c := range clients {
+		if len(c.Token) < MinTokenBytes {
+			return nil, fmt.Errorf("token %d is shorter than %d bytes", i+1, MinTokenBytes)
 		}
-		ts.digests = append(ts.digests, sha256.Sum256([]byte(t)))
+		if !validClientName(c.Name) {
+			return nil, fmt.Errorf("client name of token %d must be 1 to %d letters, digits, '.', '-' or '_'", i+1, MaxClientNameBytes)
+		}
+		d := sha256.Sum256([]byte(c.Token))
+		if j, dup := seen[d]; dup {
+			return nil, fmt.Errorf("token %d repeats token %d", i+1, j+1)
+		}
+		seen[d] = i
+		ts.entries = append(ts.entries, tokenEntry{digest: d, name: c.Name})
 	}
 	return ts, nil
 }
 
-// valid compares digests rather than tokens so the comparison takes the
+func validClientName(n string) bool {
+	if n == "" {
+		return true // unnamed
+	}
+	if len(n) > MaxClientNameBytes {
+		return false
+	}
+	for _, c := range n {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// match compares digests rather than tokens so the comparison takes the
 // same time whatever the presented token's length, and checks every
 // configured token so timing does not tell which one came close.
-func (ts tokenSet) valid(digest [sha256.Size]byte) bool {
-	match := 0
-	for _, d := range ts.digests {
-		match |= subtle.ConstantTimeCompare(d[:], digest[:])
+func (ts *tokenSet) match(digest [sha256.Size]byte) (tokenEntry, bool) {
+	var found tokenEntry
+	ok := 0
+	for _, e := range ts.entries {
+		if subtle.ConstantTimeCompare(e.digest[:], digest[:]) == 1 {
+			found, ok = e, 1
+		}
 	}
-	return match == 1
+	return found, ok == 1
 }
 
 // authResult is what identify learned about a request.
 type authResult struct {
-	// key names the client for rate limiting and logs: a prefix of the
-	// token's digest when authenticated, else the remote IP.
+	// key names the client for rate limiting and logs: "client:" and its
+	// name, or "token:" and a prefix of the token's digest, when
+	// authenticated; else "ip:" and the remote IP.
 	key string
-	ok  bool
+	// owner is what a refresh token binds a video to: the client's name,
+	// or else the whole digest of its token. Empty when not authenticated.
+	owner string
+	ok    bool
 	// problem is the RFC 6750 error code for a token that was presented
 	// but refused; empty when no token came.
 	problem string
@@ -59,7 +110,7 @@ type authResult struct {
 
 // identify checks the Authorization header. Unauthenticated requests are
 // keyed by IP so that guessing tokens is rate limited too.
-func (ts tokenSet) identify(r *http.Request) authResult {
+func (ts *tokenSet) identify(r *http.Request) authResult {
 	ipKey := "ip:" + remoteIP(r)
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -71,10 +122,14 @@ func (ts tokenSet) identify(r *http.Request) authResult {
 		return authResult{key: ipKey, problem: "invalid_request"}
 	}
 	digest := sha256.Sum256([]byte(token))
-	if !ts.valid(digest) {
+	e, ok := ts.match(digest)
+	if !ok {
 		return authResult{key: ipKey, problem: "invalid_token"}
 	}
-	return authResult{key: "token:" + hex.EncodeToString(digest[:6]), ok: true}
+	if e.name != "" {
+		return authResult{key: "client:" + e.name, owner: "name:" + e.name, ok: true}
+	}
+	return authResult{key: "token:" + hex.EncodeToString(digest[:6]), owner: "token:" + hex.EncodeToString(digest[:]), ok: true}
 }
 
 // remoteIP is the peer address without port. X-Forwarded-For is ignored on

@@ -118,8 +118,9 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	he := classify(err)
 	ri := infoFrom(r.Context())
 	ri.errCode = he.detail.Code
-	if he.detail.RequestID != "" {
-		ri.vodReqID = he.detail.RequestID
+	var ae *vodupload.APIError
+	if errors.As(err, &ae) && ae.RequestID != "" {
+		ri.vodReqID = ae.RequestID // logged even when the answer leaves it out
 	}
 	ri.err = err
 	writeError(w, he)
@@ -141,4 +142,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v) // the client has hung up; nothing left to tell it
+}
+
+// notFound is the JSON 404 for paths the API does not have.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	infoFrom(r.Context()).errCode = "NotFound"
+	writeError(w, &httpError{status: http.StatusNotFound,
+		detail: errorDetail{Code: "NotFound", Message: "no such endpoint"}})
+}
+
+// methodNotAllowed is the JSON 405 for an endpoint's other methods.
+func methodNotAllowed(methods []string) http.Handler {
+	allow := strings.Join(methods, ", ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).errCode = "MethodNotAllowed"
+		w.Header().Set("Allow", allow)
+		writeError(w, &httpError{status: http.StatusMethodNotAllowed,
+			detail: errorDetail{Code: "MethodNotAllowed", Message: r.Method + " is not allowed here; use " + allow}})
+	})
 }

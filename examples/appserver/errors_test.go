@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -65,13 +66,13 @@ func TestVODErrorMapping(t *testing.T) {
 		{"RAM policy", vodError(403, "Forbidden.RAM", "user not authorized"), 502, "Forbidden.RAM", "", "VOD rejected the AppServer's credentials"},
 		{"VOD too slow", fmt.Errorf("vod: %w", context.DeadlineExceeded), 504, "GatewayTimeout", "", ""},
 		{"network failure", errors.New("vod CreateUploadVideo: dial tcp: connection refused"), 502, "UpstreamError", "", "the call to VOD failed"},
-		{"validation", &vodupload.ValidationError{Field: "Title", Rule: "required"}, 400, "InvalidParameter", "", "invalid Title: required"},
+		{"validation", &vodupload.ValidationError{Field: "Title", Rule: "required"}, 400, "InvalidParameter", "", "invalid title: required"},
 		{"handler panic", nil, 500, "InternalError", "", "internal error"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			srv, err := NewServer(failingIssuer{err: tt.err}, Options{Tokens: []string{testToken}})
+			srv, err := NewServer(failingIssuer{err: tt.err}, Options{Clients: clients(testToken)})
 			require.NoError(t, err)
 			app := httptest.NewServer(srv)
 			defer app.Close()
@@ -93,10 +94,28 @@ func TestVODErrorMapping(t *testing.T) {
 
 func TestNewServerNeedsTokens(t *testing.T) {
 	t.Parallel()
-	for name, tokens := range map[string][]string{"none": nil, "short": {"0123456789abcde"}} {
-		_, err := NewServer(failingIssuer{}, Options{Tokens: tokens})
+	for name, cs := range map[string][]Client{
+		"none":        nil,
+		"short":       clients("0123456789abcde"),
+		"repeated":    clients(testToken, testToken),
+		"bad name":    {{Name: "a b", Token: testToken}},
+		"long name":   {{Name: strings.Repeat("n", 65), Token: testToken}},
+		"short key":   nil,
+		"bad origin":  nil,
+		"star origin": nil,
+	} {
+		opts := Options{Clients: cs}
+		switch name {
+		case "short key":
+			opts = Options{Clients: clients(testToken), RefreshKeys: [][]byte{[]byte("short")}}
+		case "bad origin":
+			opts = Options{Clients: clients(testToken), CORSOrigins: []string{"https://app.example.com/path"}}
+		case "star origin":
+			opts = Options{Clients: clients(testToken), CORSOrigins: []string{"*"}}
+		}
+		_, err := NewServer(failingIssuer{}, opts)
 		assert.Error(t, err, name)
 	}
-	_, err := NewServer(nil, Options{Tokens: []string{testToken}})
+	_, err := NewServer(nil, Options{Clients: clients(testToken)})
 	assert.Error(t, err)
 }

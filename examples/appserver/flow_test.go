@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -43,26 +42,23 @@ func TestClientFlow(t *testing.T) {
 	_, _ = rng.Read(data)
 
 	c := appClient{base: h.app.URL, token: testToken}
-	tk, err := c.ticket(t.Context(), "/v1/videos", map[string]any{
+	first, err := c.ticket(t.Context(), "/v1/videos", map[string]any{
 		"title": "client flow", "file_name": "flow.mp4", "file_size": len(data), "tags": []string{"e2e"},
 		"user_data": map[string]any{"extend": map[string]string{"user": "42"}},
 	})
 	require.NoError(t, err)
-	require.NotEmpty(t, tk.MediaID)
+	require.NotEmpty(t, first.MediaID)
+	tk := first.uploadTicket()
 
 	var (
 		mu      sync.Mutex
 		tickets = []*vodupload.UploadTicket{tk}
 	)
-	refresh := func(ctx context.Context) (*vodupload.UploadTicket, error) {
-		fresh, err := c.ticket(ctx, "/v1/videos/"+tk.MediaID+"/refresh", struct{}{})
-		if err == nil {
-			mu.Lock()
-			tickets = append(tickets, fresh)
-			mu.Unlock()
-		}
-		return fresh, err
-	}
+	refresh := c.refresher(first, func(fresh issued) {
+		mu.Lock()
+		tickets = append(tickets, fresh.uploadTicket())
+		mu.Unlock()
+	})
 	res := uploadWithTicket(t, tk, data, refresh,
 		vodupload.WithPartSize(256<<10), vodupload.WithMultipartThreshold(256<<10), vodupload.WithConcurrency(2))
 
@@ -125,6 +121,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, emulator.Options{}, Options{})
 	var tickets []*vodupload.UploadTicket
+	var refreshToken string
 	for _, req := range []struct{ path, body string }{
 		{"/v1/videos", goodVideo},
 		{"/v1/images", `{"image_ext":"png","title":"a"}`},
@@ -133,16 +130,24 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		r := h.post(t, req.path, req.body)
 		require.Equal(t, http.StatusCreated, r.status, string(r.body))
 		tickets = append(tickets, r.ticket(t).uploadTicket())
+		if refreshToken == "" {
+			refreshToken = r.ticket(t).RefreshToken
+		}
 	}
-	r := h.post(t, "/v1/videos/"+tickets[0].MediaID+"/refresh", "")
+	r := h.post(t, "/v1/videos/"+tickets[0].MediaID+"/refresh", `{"refresh_token":"`+refreshToken+`"}`)
 	require.Equal(t, http.StatusOK, r.status)
 	tickets = append(tickets, r.ticket(t).uploadTicket())
+	refreshToken = r.ticket(t).RefreshToken
 	call(t, h.app.URL, http.MethodPost, "/v1/videos",
 		map[string]string{"Authorization": "Bearer " + otherToken, "Content-Type": "application/json"}, goodVideo)
-	h.post(t, "/v1/videos/ffffffffffffffffffffffffffffffff/refresh", "")
+	h.post(t, "/v1/videos/ffffffffffffffffffffffffffffffff/refresh", `{"refresh_token":"r1.1.forged"}`)
+	h.emu.DeleteMedia(tickets[0].MediaID) // the owner's refresh now reaches VOD, which answers NotFound
+	gone := h.post(t, "/v1/videos/"+tickets[0].MediaID+"/refresh", `{"refresh_token":"`+refreshToken+`"}`)
+	require.Equal(t, http.StatusNotFound, gone.status, string(gone.body))
 
 	h.app.Close()
 	assertLogsClean(t, h, tickets)
+	assert.NotContains(t, h.logs.String(), refreshToken, "logs contain a refresh token")
 	lines := h.logs.lines(t)
 	assertAccessLogged(t, lines, "POST /v1/videos", http.StatusCreated, tickets[0].MediaID)
 	var sawUnauthorized, sawNotFound bool

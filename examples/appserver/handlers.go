@@ -25,21 +25,59 @@ func (s *Server) createVideo(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.CreateVideoUpload(ctx, req.meta(), req.FileSize)
-	answer(w, r, "video_id", t, err, http.StatusCreated, videoTicket)
+	s.answer(w, r, "video_id", t, requestError(err, req), http.StatusCreated)
 }
 
+// refreshRequest is the body of POST /v1/videos/{id}/refresh.
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+// refreshVideo renews a video's credential for the client that created
+// it, while its upload is not complete. The refresh token from the ticket
+// proves who created it; every refusal short of a complete upload answers
+// alike (errRefreshRefused).
 func (s *Server) refreshVideo(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if !validVideoID(id) {
-		fail(w, r, &vodupload.ValidationError{Field: "VideoId", Rule: "1 to 64 letters, digits, '-' or '_'"})
+		fail(w, r, &httpError{status: http.StatusBadRequest, detail: errorDetail{Code: "InvalidParameter", Field: "id",
+			Message: "invalid id in the path: 1 to 64 letters, digits, '-' or '_'"}})
+		return
+	}
+	var req refreshRequest
+	if err := s.decode(w, r, &req); err != nil {
+		fail(w, r, err)
+		return
+	}
+	if req.RefreshToken == "" {
+		fail(w, r, &httpError{status: http.StatusBadRequest, detail: errorDetail{Code: "InvalidParameter",
+			Field: "refresh_token", Message: "invalid refresh_token: required (it comes with the video's ticket)"}})
 		return
 	}
 	ri := infoFrom(r.Context())
 	ri.mediaAttr, ri.mediaID = "video_id", id
+	if !s.refreshKeys.Load().valid(req.RefreshToken, ri.owner, id, s.opts.Now()) {
+		fail(w, r, errRefreshRefused)
+		return
+	}
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.RefreshVideoUpload(ctx, id)
-	answer(w, r, "video_id", t, err, http.StatusOK, videoTicket)
+	switch {
+	case errors.Is(err, vodupload.ErrUploadComplete):
+		err = fmt.Errorf("%w: %w", errUploadComplete, err)
+	case apiCode(err) == "InvalidVideo.NotFound":
+		err = fmt.Errorf("%w: %w", errRefreshRefused, err)
+	}
+	s.answer(w, r, "video_id", t, err, http.StatusOK)
+}
+
+func apiCode(err error) string {
+	var ae *vodupload.APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
 }
 
 func (s *Server) createImage(w http.ResponseWriter, r *http.Request) {
@@ -51,7 +89,7 @@ func (s *Server) createImage(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.CreateImageUpload(ctx, req.meta())
-	answer(w, r, "image_id", t, err, http.StatusCreated, imageTicket)
+	s.answer(w, r, "image_id", t, requestError(err, req), http.StatusCreated)
 }
 
 func (s *Server) createAttachedMedia(w http.ResponseWriter, r *http.Request) {
@@ -63,7 +101,7 @@ func (s *Server) createAttachedMedia(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := s.callContext(r)
 	defer cancel()
 	t, err := s.vod.CreateAttachedMediaUpload(ctx, req.meta(), req.FileSize)
-	answer(w, r, "media_id", t, err, http.StatusCreated, attachedMediaTicket)
+	s.answer(w, r, "media_id", t, requestError(err, req), http.StatusCreated)
 }
 
 // validVideoID accepts what a VideoId may look like (VOD issues 32 hex
@@ -82,15 +120,19 @@ func validVideoID(id string) bool {
 }
 
 // answer writes the ticket (or the error) and notes its IDs for the log.
-func answer(w http.ResponseWriter, r *http.Request, idAttr string, t *vodupload.UploadTicket, err error,
-	status int, shape func(*vodupload.UploadTicket) ticketResponse) {
+// A video's ticket gets a refresh token bound to the requesting client.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, idAttr string, t *vodupload.UploadTicket, err error, status int) {
 	if err != nil {
 		fail(w, r, err)
 		return
 	}
 	ri := infoFrom(r.Context())
 	ri.mediaAttr, ri.mediaID, ri.vodReqID = idAttr, t.MediaID, t.RequestID
-	writeJSON(w, status, shape(t))
+	a := ticketAnswer{ticket: t}
+	if t.Kind == vodupload.KindVideo {
+		a.refreshToken = credential(s.refreshKeys.Load().issue(ri.owner, t.MediaID, s.opts.Now().Add(s.opts.RefreshTTL)))
+	}
+	writeJSON(w, status, a)
 }
 
 // decode reads exactly one JSON object into v, strictly: a typo in a

@@ -20,9 +20,19 @@ import (
 )
 
 const (
-	testToken  = "test-token-0123456789abcdef"
-	otherToken = "other-token-fedcba9876543210"
+	testToken      = "test-token-0123456789abcdef"
+	otherToken     = "other-token-fedcba9876543210"
+	testRefreshKey = "test-refresh-key-0123456789abcdef0123456789"
 )
+
+// clients makes unnamed clients of tokens.
+func clients(tokens ...string) []Client {
+	out := make([]Client, len(tokens))
+	for i, t := range tokens {
+		out[i] = Client{Token: t}
+	}
+	return out
+}
 
 // syncBuffer collects log output written from server goroutines.
 type syncBuffer struct {
@@ -59,9 +69,10 @@ func (s *syncBuffer) lines(t *testing.T) []map[string]any {
 
 // harness is an AppServer over HTTP in front of an in-process emulator.
 type harness struct {
-	emu  *emulator.Server
-	app  *httptest.Server
-	logs *syncBuffer
+	emu    *emulator.Server
+	server *Server
+	app    *httptest.Server
+	logs   *syncBuffer
 }
 
 func newHarness(t *testing.T, emuOpts emulator.Options, opts Options) *harness {
@@ -77,8 +88,11 @@ func newHarness(t *testing.T, emuOpts emulator.Options, opts Options) *harness {
 		vodupload.WithLogger(log),
 	)
 	require.NoError(t, err)
-	if opts.Tokens == nil {
-		opts.Tokens = []string{testToken}
+	if opts.Clients == nil {
+		opts.Clients = clients(testToken)
+	}
+	if opts.RefreshKeys == nil {
+		opts.RefreshKeys = [][]byte{[]byte(testRefreshKey)}
 	}
 	if opts.Rate == 0 { // tests other than the rate limit's make many quick calls
 		opts.Rate, opts.Burst = 1000, 1000
@@ -88,7 +102,7 @@ func newHarness(t *testing.T, emuOpts emulator.Options, opts Options) *harness {
 	require.NoError(t, err)
 	app := httptest.NewServer(srv)
 	t.Cleanup(app.Close)
-	return &harness{emu: emu, app: app, logs: logs}
+	return &harness{emu: emu, server: srv, app: app, logs: logs}
 }
 
 // reply is an HTTP answer, read whole.
@@ -105,11 +119,36 @@ func (r reply) errorDetail(t *testing.T) errorDetail {
 	return b.Error
 }
 
-func (r reply) ticket(t *testing.T) ticketResponse {
+func (r reply) ticket(t *testing.T) issued {
 	t.Helper()
-	var tr ticketResponse
-	require.NoError(t, json.Unmarshal(r.body, &tr), string(r.body))
+	tr, err := decodeIssued(r.body)
+	require.NoError(t, err, string(r.body))
 	return tr
+}
+
+// issued is a ticket as a client decodes the AppServer's answer: into
+// vodupload.UploadTicket with encoding/json, and the AppServer's own
+// RefreshToken beside it.
+type issued struct {
+	vodupload.UploadTicket
+	RefreshToken string
+}
+
+func decodeIssued(b []byte) (issued, error) {
+	var tr issued
+	if err := json.Unmarshal(b, &tr.UploadTicket); err != nil {
+		return issued{}, err
+	}
+	var extra struct{ RefreshToken string }
+	err := json.Unmarshal(b, &extra)
+	tr.RefreshToken = extra.RefreshToken
+	return tr, err
+}
+
+// uploadTicket is the ticket to upload with.
+func (tr issued) uploadTicket() *vodupload.UploadTicket {
+	t := tr.UploadTicket
+	return &t
 }
 
 // call sends a request with the given headers; a nil headers map means
@@ -143,46 +182,56 @@ type appClient struct {
 	base, token string
 }
 
-func (c appClient) ticket(ctx context.Context, path string, body any) (*vodupload.UploadTicket, error) {
+func (c appClient) ticket(ctx context.Context, path string, body any) (issued, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return nil, err
+		return issued{}, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
 	if err != nil {
-		return nil, err
+		return issued{}, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return issued{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		var eb errorBody
 		_ = json.NewDecoder(resp.Body).Decode(&eb)
-		return nil, fmt.Errorf("%s %s: HTTP %d %s: %s", req.Method, path, resp.StatusCode, eb.Error.Code, eb.Error.Message)
+		return issued{}, fmt.Errorf("%s %s: HTTP %d %s: %s", req.Method, path, resp.StatusCode, eb.Error.Code, eb.Error.Message)
 	}
-	var tr ticketResponse
-	if err := json.NewDecoder(resp.Body).Decode(&tr); err != nil {
-		return nil, err
+	b, err = io.ReadAll(resp.Body)
+	if err != nil {
+		return issued{}, err
 	}
-	return tr.uploadTicket(), nil
+	return decodeIssued(b)
 }
 
-// uploadTicket maps the wire shape to the SDK's ticket: one ID, the
-// address and credential verbatim.
-func (r ticketResponse) uploadTicket() *vodupload.UploadTicket {
-	return &vodupload.UploadTicket{
-		MediaID:       r.VideoID + r.ImageID + r.MediaID, // exactly one is set
-		RequestID:     r.RequestID,
-		UploadAddress: r.UploadAddress,
-		UploadAuth:    string(r.UploadAuth),
-		MediaURL:      r.ImageURL + r.MediaURL,
-		FileURL:       r.FileURL,
-		Expires:       r.Expires,
+// refresher renews a video's ticket through the AppServer, presenting the
+// latest refresh token (each refresh returns a new one); seen, when set,
+// gets every fresh ticket.
+func (c appClient) refresher(first issued, seen func(issued)) vodupload.TicketRefresher {
+	var mu sync.Mutex
+	refreshToken := first.RefreshToken
+	return func(ctx context.Context) (*vodupload.UploadTicket, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		fresh, err := c.ticket(ctx, "/v1/videos/"+first.MediaID+"/refresh", refreshRequest{RefreshToken: refreshToken})
+		if err != nil {
+			return nil, err
+		}
+		refreshToken = fresh.RefreshToken
+		if seen != nil {
+			seen(fresh)
+		}
+		return fresh.uploadTicket(), nil
 	}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// slogJSON logs JSON lines to w.
+func slogJSON(w io.Writer) *slog.Logger { return slog.New(slog.NewJSONHandler(w, nil)) }

@@ -24,6 +24,11 @@ func TestParseConfig(t *testing.T) {
 		return p
 	}
 	multi := write("multi", "# clients\n"+testToken+"\n\n  "+otherToken+"  \n", 0o600)
+	commented := write("commented", "\t# all clients\n"+testToken+" # laptop\n\nalice "+otherToken+"\t# rotated in May\nbob hash#in-token-0123456789\n", 0o600)
+	threeWords := write("three", "alice "+testToken+" extra\n", 0o600)
+	shortLine := write("short", testToken+"\nshort # too short\n", 0o600)
+	keys := write("keys", "# new key first\n"+strings.Repeat("k", 32)+" # since May\n"+strings.Repeat("o", 40)+"\n", 0o600)
+	shortKey := write("shortkey", "0123456789\n", 0o600)
 	loose := write("loose", testToken+"\n", 0o644)
 	empty := write("empty", "# nothing\n\n", 0o600)
 	env := func(v string) func(string) string {
@@ -38,19 +43,27 @@ func TestParseConfig(t *testing.T) {
 		name     string
 		args     []string
 		env      string
-		tokens   []string
+		clients  []Client
 		warnings int
 		err      string
 	}{
-		{"token from env", nil, testToken, []string{testToken}, 0, ""},
-		{"file wins over env", []string{"-token-file", multi}, "ignored-0123456789", []string{testToken, otherToken}, 0, ""},
-		{"loose permissions warn", []string{"-token-file", loose}, "", []string{testToken}, 1, ""},
+		{"token from env", nil, testToken, clients(testToken), 0, ""},
+		{"file wins over env", []string{"-token-file", multi}, "ignored-0123456789", clients(testToken, otherToken), 0, ""},
+		{"comments, blank lines and names", []string{"-token-file", commented}, "",
+			[]Client{{Token: testToken}, {Name: "alice", Token: otherToken}, {Name: "bob", Token: "hash#in-token-0123456789"}}, 0, ""},
+		{"three words", []string{"-token-file", threeWords}, "", nil, 0, "line 1: want TOKEN or NAME TOKEN, found 3 words"},
+		{"short token", []string{"-token-file", shortLine}, "", nil, 0, "token 2 is shorter than 16 bytes"},
+		{"loose permissions warn", []string{"-token-file", loose}, "", clients(testToken), 1, ""},
 		{"no token", nil, "", nil, 0, "no bearer token"},
 		{"empty file", []string{"-token-file", empty}, "", nil, 0, "no token in it"},
 		{"missing file", []string{"-token-file", filepath.Join(dir, "absent")}, "", nil, 0, "no such file"},
 		{"bad rate", []string{"-rate", "0"}, testToken, nil, 0, "must be positive"},
 		{"stray argument", []string{"serve"}, testToken, nil, 0, "unexpected argument"},
 		{"no token flag", []string{"-token", testToken}, "", nil, 0, "flag provided but not defined"},
+		{"short refresh key", []string{"-refresh-key-file", shortKey}, testToken, nil, 0, "refresh key 1 is shorter than 32 bytes"},
+		{"CORS origin with a path", []string{"-cors-origin", "https://a.example/app"}, testToken, nil, 0, "must be scheme://host[:port]"},
+		{"key file and CORS origins", []string{"-refresh-key-file", keys, "-cors-origin", "https://a.example,http://localhost:3000", "-cors-origin", "https://b.example"},
+			testToken, clients(testToken), 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,8 +76,12 @@ func TestParseConfig(t *testing.T) {
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.tokens, cfg.tokens)
+			assert.Equal(t, tt.clients, cfg.clients)
 			assert.Len(t, cfg.warnings, tt.warnings)
+			if tt.name == "key file and CORS origins" {
+				assert.Equal(t, [][]byte{[]byte(strings.Repeat("k", 32)), []byte(strings.Repeat("o", 40))}, cfg.refreshKeys)
+				assert.Equal(t, listFlag{"https://a.example", "http://localhost:3000", "https://b.example"}, cfg.corsOrigins)
+			}
 		})
 	}
 }
@@ -72,10 +89,10 @@ func TestParseConfig(t *testing.T) {
 func TestRunRefusesToStartWithoutToken(t *testing.T) {
 	t.Parallel()
 	var stderr strings.Builder
-	code := run(t.Context(), []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, &stderr)
+	code := run(t.Context(), []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, &stderr, nil)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr.String(), "no bearer token")
-	assert.Equal(t, 0, run(t.Context(), []string{"-h"}, func(string) string { return "" }, io.Discard))
+	assert.Equal(t, 0, run(t.Context(), []string{"-h"}, func(string) string { return "" }, io.Discard, nil))
 }
 
 // TestGracefulShutdown: a request in flight when the signal arrives is

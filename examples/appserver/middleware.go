@@ -16,6 +16,7 @@ import (
 // goroutine touches it.
 type requestInfo struct {
 	client    string
+	owner     string // what refresh tokens bind videos to; never logged
 	mediaAttr string // "video_id", "image_id" or "media_id"
 	mediaID   string
 	vodReqID  string
@@ -132,9 +133,9 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // costs the guesser its budget.
 func (s *Server) protect(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := s.tokens.identify(r)
+		auth := s.tokens.Load().identify(r)
 		ri := infoFrom(r.Context())
-		ri.client = auth.key
+		ri.client, ri.owner = auth.key, auth.owner
 		if ok, wait := s.limiters.allow(auth.key, s.opts.Now()); !ok {
 			ri.errCode = "Throttling"
 			writeError(w, &httpError{status: http.StatusTooManyRequests, retryAfter: wait,

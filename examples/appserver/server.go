@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -33,12 +35,29 @@ type Issuer interface {
 
 var _ Issuer = (*vodupload.Uploader)(nil)
 
-// Options configure a Server. The zero value of every field but Tokens
+// Options configure a Server. The zero value of every field but Clients
 // selects its default.
 type Options struct {
-	// Tokens are the bearer tokens clients may present; at least one,
-	// each at least MinTokenBytes long. Only their SHA-256 digests are kept.
-	Tokens []string
+	// Clients are the bearer tokens clients may present; at least one,
+	// each at least MinTokenBytes long. Only their SHA-256 digests are
+	// kept. Server.SetClients replaces them while serving.
+	Clients []Client
+	// RefreshKeys sign the refresh tokens that bind a video to its
+	// creator: the first signs, all verify (rotation). Each at least
+	// MinRefreshKeyBytes. Empty: a random key for this process only, so
+	// refresh tokens stop working when it restarts.
+	RefreshKeys [][]byte
+	// RefreshTTL is how long a refresh token is valid. Default
+	// DefaultRefreshTTL.
+	RefreshTTL time.Duration
+	// Web serves the upload page at / (see web.go). Default off.
+	Web bool
+	// AliOSSJS is a local file with ali-oss's browser build for the page
+	// to load from the AppServer; empty loads AliOSSCDN.
+	AliOSSJS string
+	// CORSOrigins are the web origins ("https://app.example.com") whose
+	// pages may call the API from a browser. Default none.
+	CORSOrigins []string
 	// Rate and Burst bound each client's requests (token bucket). Default
 	// DefaultRate and DefaultBurst.
 	Rate  rate.Limit
@@ -77,6 +96,9 @@ func (o Options) withDefaults() Options {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if o.RefreshTTL <= 0 {
+		o.RefreshTTL = DefaultRefreshTTL
+	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = DefaultCallTimeout
 	}
@@ -93,11 +115,14 @@ func (o Options) withDefaults() Options {
 // VOD for upload tickets on their behalf and hands the tickets out. It is
 // safe for concurrent use.
 type Server struct {
-	vod      Issuer
-	opts     Options
-	tokens   tokenSet
-	limiters *limiterSet
-	handler  http.Handler
+	vod         Issuer
+	opts        Options
+	tokens      atomic.Pointer[tokenSet]    // replaced whole by SetClients
+	refreshKeys atomic.Pointer[refreshKeys] // replaced whole by SetRefreshKeys
+	cors        corsPolicy
+	page        *page // nil without Options.Web
+	limiters    *limiterSet
+	handler     http.Handler
 }
 
 // NewServer returns a Server issuing tickets through vod, usually a
@@ -107,27 +132,96 @@ func NewServer(vod Issuer, opts Options) (*Server, error) {
 		return nil, errors.New("new server: no issuer")
 	}
 	opts = opts.withDefaults()
-	tokens, err := newTokenSet(opts.Tokens)
+	cors, err := newCORSPolicy(opts.CORSOrigins)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("new server: %w", err)
 	}
 	s := &Server{
 		vod:      vod,
 		opts:     opts,
-		tokens:   tokens,
+		cors:     cors,
 		limiters: newLimiterSet(opts.Rate, opts.Burst, opts.LimiterIdle, opts.MaxClients),
 	}
-	s.handler = s.accessLog(s.recoverPanics(s.routes()))
+	if err := s.SetClients(opts.Clients); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	if err := s.SetRefreshKeys(opts.RefreshKeys); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	if opts.Web {
+		if s.page, err = newPage(opts.AliOSSJS); err != nil {
+			return nil, fmt.Errorf("new server: %w", err)
+		}
+	}
+	s.handler = s.accessLog(s.recoverPanics(s.withCORS(s.routes())))
 	return s, nil
 }
 
+// SetClients replaces the accepted bearer tokens at once: requests see
+// either the old set or the new one. On error the old set stays.
+func (s *Server) SetClients(clients []Client) error {
+	ts, err := newTokenSet(clients)
+	if err != nil {
+		return err
+	}
+	s.tokens.Store(ts)
+	return nil
+}
+
+// SetRefreshKeys replaces the refresh token keys at once. On error the old
+// keys stay.
+func (s *Server) SetRefreshKeys(keys [][]byte) error {
+	k, err := newRefreshKeys(keys)
+	if err != nil {
+		return err
+	}
+	if k.ephemeral {
+		s.opts.Logger.Warn("no refresh key configured: using a random one, so refresh tokens stop working when the AppServer restarts; set -refresh-key-file or $" + refreshKeyEnv)
+	}
+	s.refreshKeys.Store(k)
+	return nil
+}
+
+// route is one endpoint: a method on a path.
+type route struct {
+	method, path string
+	h            http.Handler
+}
+
+func (s *Server) endpoints() []route {
+	var page []route
+	if s.page != nil {
+		page = s.page.routes()
+	}
+	return append(page, []route{
+		{http.MethodGet, "/healthz", http.HandlerFunc(s.healthz)},
+		{http.MethodPost, "/v1/videos", s.protect(s.createVideo)},
+		{http.MethodPost, "/v1/videos/{id}/refresh", s.protect(s.refreshVideo)},
+		{http.MethodPost, "/v1/images", s.protect(s.createImage)},
+		{http.MethodPost, "/v1/attached-media", s.protect(s.createAttachedMedia)},
+	}...)
+}
+
+// routes registers every endpoint, its CORS preflight, a JSON 405 for
+// its other methods and a JSON 404 for every other path: net/http's own
+// answers are plain text.
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("POST /v1/videos", s.protect(s.createVideo))
-	mux.Handle("POST /v1/videos/{id}/refresh", s.protect(s.refreshVideo))
-	mux.Handle("POST /v1/images", s.protect(s.createImage))
-	mux.Handle("POST /v1/attached-media", s.protect(s.createAttachedMedia))
+	methods := map[string][]string{}
+	var paths []string
+	for _, rt := range s.endpoints() {
+		mux.Handle(rt.method+" "+rt.path, rt.h)
+		if methods[rt.path] == nil {
+			paths = append(paths, rt.path)
+		}
+		methods[rt.path] = append(methods[rt.path], rt.method)
+	}
+	for _, p := range paths {
+		allowed := append(methods[p], http.MethodOptions)
+		mux.Handle("OPTIONS "+p, s.preflight(allowed))
+		mux.Handle(p, methodNotAllowed(allowed))
+	}
+	mux.Handle("/", http.HandlerFunc(notFound))
 	return mux
 }
 

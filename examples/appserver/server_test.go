@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vodupload/vodupload"
 	"github.com/vodupload/vodupload/internal/emulator"
 	"github.com/vodupload/vodupload/internal/vodapi"
 )
@@ -41,7 +42,7 @@ func TestAuthentication(t *testing.T) {
 			r := call(t, h.app.URL, http.MethodPost, "/v1/videos", headers, goodVideo)
 			require.Equal(t, tt.status, r.status, string(r.body))
 			if tt.status != http.StatusUnauthorized {
-				assert.NotEmpty(t, r.ticket(t).VideoID)
+				assert.NotEmpty(t, r.ticket(t).MediaID)
 				return
 			}
 			assert.Equal(t, tt.challenge, r.header.Get("WWW-Authenticate"))
@@ -76,15 +77,19 @@ func TestRejectsBadInput(t *testing.T) {
 		{"oversized body", "/v1/videos", jsonAuth, `{"title":"` + strings.Repeat("a", 70<<10) + `"}`, 413, "RequestEntityTooLarge", "", "65536 bytes"},
 		{"text/plain", "/v1/videos", map[string]string{"Authorization": "Bearer " + testToken, "Content-Type": "text/plain"}, goodVideo, 415, "UnsupportedMediaType", "", "application/json"},
 		{"no content type", "/v1/videos", map[string]string{"Authorization": "Bearer " + testToken}, goodVideo, 415, "UnsupportedMediaType", "", "application/json"},
-		{"title of 129 bytes", "/v1/videos", jsonAuth, `{"title":"` + strings.Repeat("t", 129) + `","file_name":"a.mp4"}`, 400, "InvalidParameter", "Title", "128 bytes"},
-		{"title missing", "/v1/videos", jsonAuth, `{"file_name":"a.mp4"}`, 400, "InvalidParameter", "Title", ""},
-		{"unsupported extension", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.exe"}`, 400, "InvalidParameter", "FileName", ""},
-		{"negative size", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","file_size":-1}`, 400, "InvalidParameter", "FileSize", ""},
-		{"17 tags", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","tags":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]}`, 400, "InvalidParameter", "Tags", ""},
-		{"malformed video id", "/v1/videos/a.b/refresh", jsonAuth, ``, 400, "InvalidParameter", "VideoId", ""},
-		{"image ext", "/v1/images", jsonAuth, `{"image_ext":"bmp"}`, 400, "InvalidParameter", "ImageExt", ""},
-		{"subtitle as png", "/v1/attached-media", jsonAuth, `{"business_type":"subtitle","media_ext":"png","file_name":"a.png"}`, 400, "InvalidParameter", "MediaExt", ""},
-		{"six categories", "/v1/attached-media", jsonAuth, `{"business_type":"material","file_name":"a.zip","cate_ids":[1,2,3,4,5,6]}`, 400, "InvalidParameter", "CateIDs", ""},
+		{"title of 129 bytes", "/v1/videos", jsonAuth, `{"title":"` + strings.Repeat("t", 129) + `","file_name":"a.mp4"}`, 400, "InvalidParameter", "title", "invalid title: at most 128 bytes"},
+		{"title missing", "/v1/videos", jsonAuth, `{"file_name":"a.mp4"}`, 400, "InvalidParameter", "title", "invalid title"},
+		{"unsupported extension", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.exe"}`, 400, "InvalidParameter", "file_name", "invalid file_name"},
+		{"negative size", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","file_size":-1}`, 400, "InvalidParameter", "file_size", "invalid file_size"},
+		{"17 tags", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","tags":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q"]}`, 400, "InvalidParameter", "tags", "invalid tags"},
+		{"malformed video id", "/v1/videos/a.b/refresh", jsonAuth, `{"refresh_token":"x"}`, 400, "InvalidParameter", "id", "invalid id"},
+		{"image ext", "/v1/images", jsonAuth, `{"image_ext":"bmp"}`, 400, "InvalidParameter", "image_ext", "invalid image_ext"},
+		{"subtitle as png", "/v1/attached-media", jsonAuth, `{"business_type":"subtitle","media_ext":"png","file_name":"a.png"}`, 400, "InvalidParameter", "media_ext", "invalid media_ext"},
+		{"long fourth tag", "/v1/videos", jsonAuth, `{"title":"x","file_name":"a.mp4","tags":["a","b","c","` + strings.Repeat("t", 33) + `"]}`, 400, "InvalidParameter", "tags[3]", "invalid tags[3]"},
+		{"negative category", "/v1/attached-media", jsonAuth, `{"business_type":"material","file_name":"a.zip","cate_ids":[1,-2]}`, 400, "InvalidParameter", "cate_ids[1]", "invalid cate_ids[1]: not negative"},
+		{"no refresh token", "/v1/videos/0123456789abcdef0123456789abcdef/refresh", jsonAuth, `{}`, 400, "InvalidParameter", "refresh_token", "required"},
+		{"refresh without body", "/v1/videos/0123456789abcdef0123456789abcdef/refresh", jsonAuth, ``, 400, "MalformedRequest", "", "empty"},
+		{"six categories", "/v1/attached-media", jsonAuth, `{"business_type":"material","file_name":"a.zip","cate_ids":[1,2,3,4,5,6]}`, 400, "InvalidParameter", "cate_ids", "invalid cate_ids"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,7 +110,7 @@ func TestRejectsBadInput(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	const burst = 3
-	h := newHarness(t, emulator.Options{}, Options{Tokens: []string{testToken, otherToken}, Rate: 0.01, Burst: burst})
+	h := newHarness(t, emulator.Options{}, Options{Clients: clients(testToken, otherToken), Rate: 0.01, Burst: burst})
 	for i := range burst {
 		require.Equal(t, http.StatusCreated, h.post(t, "/v1/videos", goodVideo).status, "request %d", i+1)
 	}
@@ -130,43 +135,20 @@ func TestRateLimit(t *testing.T) {
 	assert.Equal(t, int64(burst+1), h.emu.Counters().Requests["CreateUploadVideo"])
 }
 
-func TestRefresh(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, emulator.Options{}, Options{})
-	created := h.post(t, "/v1/videos", goodVideo)
-	require.Equal(t, http.StatusCreated, created.status, string(created.body))
-	first := created.ticket(t)
-
-	r := h.post(t, "/v1/videos/"+first.VideoID+"/refresh", "")
-	require.Equal(t, http.StatusOK, r.status, string(r.body))
-	fresh := r.ticket(t)
-	assert.Equal(t, first.VideoID, fresh.VideoID)
-	assert.Equal(t, first.UploadAddress, fresh.UploadAddress, "a refresh keeps the object")
-	assert.NotEqual(t, first.UploadAuth, fresh.UploadAuth, "a refresh issues a new credential")
-	assert.WithinDuration(t, time.Now().Add(emulator.DefaultSTSTTL), fresh.Expires, time.Minute)
-
-	unknown := h.post(t, "/v1/videos/0123456789abcdef0123456789abcdef/refresh", "")
-	require.Equal(t, http.StatusNotFound, unknown.status, string(unknown.body))
-	d := unknown.errorDetail(t)
-	assert.Equal(t, "InvalidVideo.NotFound", d.Code)
-	assert.NotEmpty(t, d.RequestID, "VOD's RequestId is passed on for support")
-}
-
 func TestIssueImageAndAttachedMedia(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, emulator.Options{}, Options{})
 	tests := []struct {
 		name, path, body string
-		id               func(ticketResponse) string
-		url              func(ticketResponse) string
+		kind             vodupload.MediaKind
 		ext              string
 	}{
 		{"cover image", "/v1/images", `{"image_type":"cover","image_ext":"jpg","title":"poster","tags":["a"]}`,
-			func(r ticketResponse) string { return r.ImageID }, func(r ticketResponse) string { return r.ImageURL }, ".jpg"},
+			vodupload.KindImage, ".jpg"},
 		{"subtitle", "/v1/attached-media", `{"business_type":"subtitle","file_name":"en.vtt","file_size":42,"title":"English","cate_ids":[7]}`,
-			func(r ticketResponse) string { return r.MediaID }, func(r ticketResponse) string { return r.MediaURL }, ".vtt"},
+			vodupload.KindAttachedMedia, ".vtt"},
 		{"watermark", "/v1/attached-media", `{"business_type":"watermark","media_ext":"png","file_name":"logo.png"}`,
-			func(r ticketResponse) string { return r.MediaID }, func(r ticketResponse) string { return r.MediaURL }, ".png"},
+			vodupload.KindAttachedMedia, ".png"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,9 +156,10 @@ func TestIssueImageAndAttachedMedia(t *testing.T) {
 			r := h.post(t, tt.path, tt.body)
 			require.Equal(t, http.StatusCreated, r.status, string(r.body))
 			tr := r.ticket(t)
-			assert.NotEmpty(t, tt.id(tr))
-			assert.NotEmpty(t, tt.url(tr))
-			assert.Empty(t, tr.VideoID)
+			assert.Equal(t, tt.kind, tr.Kind)
+			assert.NotEmpty(t, tr.MediaID)
+			assert.NotEmpty(t, tr.MediaURL)
+			assert.Empty(t, tr.RefreshToken, "no refresh API for this kind")
 			addr, err := vodapi.DecodeAddress(tr.UploadAddress)
 			require.NoError(t, err)
 			assert.True(t, strings.HasSuffix(addr.FileName, tt.ext), addr.FileName)
@@ -188,9 +171,9 @@ func TestIssueImageAndAttachedMedia(t *testing.T) {
 }
 
 // uploadSmall proves a ticket works: a client uploads with it alone.
-func uploadSmall(t *testing.T, h *harness, tr ticketResponse) {
+func uploadSmall(t *testing.T, h *harness, tr issued) {
 	t.Helper()
-	data := []byte(fmt.Sprintf("payload for %s", tr.ImageID+tr.MediaID))
+	data := []byte(fmt.Sprintf("payload for %s", tr.MediaID))
 	res := uploadWithTicket(t, tr.uploadTicket(), data, nil)
 	got, err := h.emu.Object(res.Bucket, res.ObjectKey)
 	require.NoError(t, err)
@@ -203,5 +186,32 @@ func TestHealthz(t *testing.T) {
 	r := call(t, h.app.URL, http.MethodGet, "/healthz", map[string]string{}, "")
 	require.Equal(t, http.StatusOK, r.status)
 	assert.JSONEq(t, `{"status":"ok"}`, string(r.body))
-	assert.Equal(t, http.StatusMethodNotAllowed, call(t, h.app.URL, http.MethodGet, "/v1/videos", nil, "").status)
+}
+
+// TestEveryFailureIsJSON: paths and methods the API does not have answer
+// in the API's error shape, not net/http's plain text.
+func TestEveryFailureIsJSON(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, emulator.Options{}, Options{})
+	tests := []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{http.MethodGet, "/v1/videos", 405, "MethodNotAllowed", "POST, OPTIONS"},
+		{http.MethodDelete, "/v1/videos/0123456789abcdef0123456789abcdef/refresh", 405, "MethodNotAllowed", "POST, OPTIONS"},
+		{http.MethodPost, "/healthz", 405, "MethodNotAllowed", "GET, OPTIONS"},
+		{http.MethodGet, "/", 404, "NotFound", ""},
+		{http.MethodPost, "/v1/video", 404, "NotFound", ""},
+		{http.MethodGet, "/v1/videos/x/y", 404, "NotFound", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			r := call(t, h.app.URL, tt.method, tt.path, nil, "")
+			require.Equal(t, tt.status, r.status, string(r.body))
+			assert.Equal(t, "application/json; charset=utf-8", r.header.Get("Content-Type"))
+			assert.Equal(t, tt.code, r.errorDetail(t).Code)
+			assert.Equal(t, tt.allow, r.header.Get("Allow"))
+		})
+	}
 }

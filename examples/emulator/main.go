@@ -3,14 +3,37 @@
 // that need the server in its own process.
 //
 //	go run ./examples/emulator -addr 127.0.0.1:9000
+//	go run ./examples/emulator -tls -cert-file /tmp/emulator.pem
 //
 // The first line on stdout is a JSON object with the endpoints and the root
-// AccessKey; it serves until SIGINT or SIGTERM.
+// AccessKey, and in TLS mode "cert_file", the certificate to trust
+// (SSL_CERT_FILE for Go programs, NODE_EXTRA_CA_CERTS for Node.js); it
+// serves until SIGINT or SIGTERM.
+//
+// Pointing official clients at it (vod_endpoint and oss_endpoint are the
+// same URL; UploadAddress Endpoints carry it too):
+//
+//   - Go, aliyun-oss-go-sdk and this module: the banner's endpoint as is;
+//     with an IP endpoint the OSS SDK uses path style. Over TLS, a
+//     transport whose RootCAs hold cert_file (WithHTTPClient), or
+//     SSL_CERT_FILE=<cert_file> for a whole process.
+//   - Node.js, ali-oss: endpoint = oss_endpoint and region = "oss-" +
+//     region (UploadAuth carries Region); ali-oss then keeps the IP in the
+//     URL and names the bucket in Host, <bucket>.oss-<region>.aliyuncs.com,
+//     which the emulator serves and checks against its region, as OSS
+//     does. Over TLS, NODE_EXTRA_CA_CERTS=<cert_file>.
+//   - Browsers (ali-oss, the VOD Web upload SDK): a browser cannot set
+//     Host, so run with -hostname localhost (endpoints become
+//     http://localhost:PORT and ali-oss uses <bucket>.localhost:PORT, which
+//     Chromium resolves to loopback; check other browsers), or keep the IP
+//     endpoint and set sldEnable: true (path style). CORS answers as a bucket rule
+//     allowing -cors-origins (default *).
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,9 +61,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var (
 		opts    emulator.Options
 		storage string
+		origins string
 		verbose bool
 	)
 	fs.StringVar(&opts.Addr, "addr", "127.0.0.1:0", "listen address (port 0 picks a free port)")
+	fs.StringVar(&opts.Hostname, "hostname", "", "host name to advertise instead of the listener's IP, e.g. localhost: "+
+		"clients then address buckets as <bucket>.<hostname> (virtual-hosted style), which must resolve to the listener")
 	fs.DurationVar(&opts.STSTTL, "sts-ttl", emulator.DefaultSTSTTL, "lifetime of issued upload credentials")
 	fs.StringVar(&opts.AccessKeyID, "access-key-id", "", "root AccessKey ID (random when empty)")
 	fs.StringVar(&opts.AccessKeySecret, "access-key-secret", "", "root AccessKey secret (random when empty)")
@@ -55,8 +81,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&opts.Faults.LatencyJitter, "latency-jitter", 0, "random extra latency, up to this much")
 	fs.Int64Var(&opts.Faults.BandwidthBPS, "bandwidth", 0, "per-connection upload cap in bytes/s (0: none)")
 	fs.Float64Var(&opts.Faults.VODErrorRate, "vod-error-rate", 0, "probability of a 503 per VOD call")
+	fs.BoolVar(&opts.TLS, "tls", false, "serve HTTPS with a self-signed certificate (see -cert-file)")
+	fs.StringVar(&opts.CertFile, "cert-file", "", "with -tls, write the certificate to trust here (default: a temporary file removed at exit)")
+	fs.StringVar(&origins, "cors-origins", "*", "comma-separated origins the buckets' CORS rule allows (OSS AllowedOrigin syntax)")
+	fs.IntVar(&opts.CORSMaxAge, "cors-max-age", 0, "CORS MaxAgeSeconds sent as Access-Control-Max-Age (0: none)")
 	fs.BoolVar(&verbose, "v", false, "log every request to stderr")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0 // asked for the help, got it: like every binary here
+		}
 		return 2
 	}
 	switch {
@@ -70,6 +103,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "emulator: -storage must be memory, discard or dir=PATH, got %q\n", storage)
 		return 2
 	}
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			opts.CORSOrigins = append(opts.CORSOrigins, o)
+		}
+	}
 	if verbose {
 		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
@@ -78,10 +116,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "emulator: %v\n", err)
 		return 1
 	}
-	hello, _ := json.Marshal(map[string]string{
+	banner := map[string]string{
 		"vod_endpoint": srv.URL, "oss_endpoint": srv.URL, "region": srv.Region,
 		"access_key_id": srv.AccessKeyID, "access_key_secret": srv.AccessKeySecret,
-	})
+	}
+	if srv.CertFile != "" {
+		banner["cert_file"] = srv.CertFile
+	}
+	hello, _ := json.Marshal(banner)
 	fmt.Fprintln(stdout, string(hello))
 
 	<-ctx.Done()

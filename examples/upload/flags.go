@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vodupload/vodupload"
 )
@@ -28,6 +30,20 @@ type config struct {
 	trafficLimit        int64    // bits per second, enforced by OSS
 	ecsRegion           string
 	accelerate          bool
+
+	retries                       int // after the first attempt
+	retryBaseDelay, retryMaxDelay time.Duration
+	stallTimeout, callTimeout     time.Duration
+	refreshAt                     float64
+	progressInterval              time.Duration
+	keepFailedMedia               bool
+
+	// The other modes: upload with an AppServer's ticket, let VOD pull
+	// the URL, or list or prune checkpoints.
+	ticketFile  string
+	pull        bool
+	checkpoints string // list or prune
+	olderThan   time.Duration
 
 	title, description, coverURL string
 	cateID                       int64
@@ -84,8 +100,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.callbackURL, "callback-url", "", "event notification URL for this upload")
 	fs.StringVar(&c.callbackType, "callback-type", "", "event notification type: http or mns")
 	fs.Var(&c.extend, "extend", "custom fields VOD passes back in event notifications: `k=v,k2=v2`")
-	fs.StringVar(&c.imageType, "image-type", "", "default, cover or watermark (image)")
-	fs.StringVar(&c.imageExt, "image-ext", "", "png, jpg, jpeg or gif (image; default: the file's extension)")
+	fs.StringVar(&c.imageType, "image-type", "", "default (when empty) or cover (image)")
+	fs.StringVar(&c.imageExt, "image-ext", "", "png, jpg, jpeg, gif, heic or webp (image; default: the file's extension)")
 	fs.StringVar(&c.businessType, "business-type", "", "watermark, subtitle or material (attached, required)")
 	fs.StringVar(&c.mediaExt, "media-ext", "", "extension (attached; default: the file's extension)")
 
@@ -94,9 +110,21 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.concurrency, "concurrency", vodupload.DefaultConcurrency, "parts in flight")
 	fs.Var(&c.threshold, "threshold", "`size` above which multipart upload is used")
 	fs.StringVar(&c.checkpointDir, "checkpoint-dir", "", "keep checkpoints in `dir`: an interrupted video upload, run again, resumes under the same VideoId")
+	fs.StringVar(&c.checkpoints, "checkpoints", "", "`list` the checkpoints in -checkpoint-dir, or prune those older than -older-than (and their unfinished videos), instead of uploading")
+	fs.DurationVar(&c.olderThan, "older-than", 7*24*time.Hour, "with -checkpoints prune: the `age` of the last save past which a checkpoint is removed")
+	fs.BoolVar(&c.keepFailedMedia, "keep-failed-media", false, "keep the media record of an upload that failed for good (default: deleted, so VOD keeps no empty record)")
+	fs.StringVar(&c.ticketFile, "ticket", "", "upload -file or -url with the upload ticket in `file` (the JSON an AppServer hands out: VideoId/ImageId/MediaId, UploadAddress, UploadAuth, Expires); no AccessKey needed, no metadata flags")
+	fs.BoolVar(&c.pull, "pull", false, "let VOD fetch -url itself (UploadMediaByURL) and wait for it, instead of streaming it through this machine")
 
 	fs.Var(&c.bandwidthLimit, "bandwidth-limit", "cap the upload at this `size` per second, e.g. 5MiB (default: no cap)")
 	fs.Int64Var(&c.trafficLimit, "traffic-limit", 0, "ask OSS to throttle each request to this many `bits` per second (819200..838860800)")
+	fs.IntVar(&c.retries, "retries", vodupload.DefaultMaxAttempts-1, "how often a request is repeated after a transient error (5xx, throttling, timeout, reset)")
+	fs.DurationVar(&c.retryBaseDelay, "retry-base-delay", vodupload.DefaultRetryBaseDelay, "first backoff between attempts (full jitter, doubling)")
+	fs.DurationVar(&c.retryMaxDelay, "retry-max-delay", vodupload.DefaultRetryMaxDelay, "longest backoff between attempts")
+	fs.DurationVar(&c.stallTimeout, "stall-timeout", vodupload.DefaultStallTimeout, "abandon and retry a request whose body has not moved for this long")
+	fs.Float64Var(&c.refreshAt, "refresh-at", vodupload.DefaultRefreshAt, "renew the upload credential after this `share` of its lifetime, 0..1")
+	fs.DurationVar(&c.callTimeout, "call-timeout", vodupload.DefaultCallTimeout, "bound on each attempt of a VOD API call")
+	fs.DurationVar(&c.progressInterval, "progress-interval", vodupload.DefaultProgressInterval, "how often progress is measured and redrawn")
 
 	fs.StringVar(&c.region, "region", vodupload.DefaultRegion, "VOD region")
 	fs.StringVar(&c.ecsRegion, "ecs-region", "", "`region` of the ECS instance this runs on: same-region uploads use OSS's internal endpoint")
@@ -116,12 +144,18 @@ const usageHeader = `upload uploads a media file to ApsaraVideo VOD.
 
   upload -file movie.mp4 -title "My movie"
   cat movie.mp4 | upload -file - -name movie.mp4 -title "My movie"
+  upload -url https://example.com/movie.mp4 -pull -title "My movie"
+  upload -file clip.mp4 -ticket ticket.json
+  upload -checkpoints prune -checkpoint-dir ~/.vod-checkpoints -older-than 72h
 
 Credentials come from the environment (ALIBABA_CLOUD_ACCESS_KEY_ID,
 ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN), the Alibaba
 Cloud CLI profile or the ECS RAM role; never from a flag, which ps would show.
 
-Exit codes: 0 uploaded, 1 upload failed, 2 usage error, 130 interrupted.
+Exit codes: 0 done; 1 failed (network, service, credentials: may succeed
+when run again); 2 invalid command line or input (flags, metadata, a file
+or index that cannot be uploaded as it is), found before VOD created
+anything; 130 interrupted.
 
 Flags:
 `
@@ -141,7 +175,10 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, usagef("%v (run with -h for help)", err)
+		// Parsing stops at the mistake: a -json after it still asks
+		// for the answer as JSON.
+		c.jsonOut = c.jsonOut || asksForJSON(args)
+		return c, usagef("%v (run with -h for help)", err)
 	}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
 	if fs.NArg() > 0 {
@@ -150,8 +187,42 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	return c, c.check()
 }
 
+// asksForJSON reports whether args hold -json before any "--".
+func asksForJSON(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-json", "--json", "-json=true", "--json=true":
+			return true
+		}
+	}
+	return false
+}
+
 // check rejects combinations no upload could satisfy.
 func (c *config) check() error {
+	switch c.progress {
+	case "auto", "bar", "lines", "none":
+	default:
+		return usagef("-progress must be auto, bar, lines or none, got %q", c.progress)
+	}
+	if c.retries < 0 {
+		return usagef("-retries must not be negative, got %d", c.retries)
+	}
+	switch {
+	case c.checkpoints != "":
+		return c.checkCheckpoints()
+	case c.pull:
+		return c.checkPull()
+	case c.ticketFile != "":
+		return c.checkTicket()
+	}
+	return c.checkUpload()
+}
+
+// checkUpload checks an upload of -kind with its metadata.
+func (c *config) checkUpload() error {
 	k, ok := kinds()[c.kind]
 	if !ok {
 		return usagef("unknown -kind %q: use one of %s", c.kind, strings.Join(kindNames(), ", "))
@@ -165,23 +236,45 @@ func (c *config) check() error {
 		// ImageMeta has no file name: the extension comes from the file.
 		return usagef("-name does not apply to -kind image with a file: use -image-ext to override the extension")
 	}
-	switch c.progress {
-	case "auto", "bar", "lines", "none":
-	default:
-		return usagef("-progress must be auto, bar, lines or none, got %q", c.progress)
+	if err := c.checkSource(); err != nil {
+		return err
 	}
-	switch {
-	case c.file == "" && c.url == "":
-		return usagef("-file (a path, or - for stdin) or -url is required")
-	case c.file != "" && c.url != "":
-		return usagef("-file and -url cannot be used together")
-	case c.kind == "m3u8" && c.file == "-":
+	if c.kind == "m3u8" && c.file == "-" {
 		return usagef("-kind m3u8 needs the index as a path (-file) or a URL (-url), not stdin")
 	}
 	if c.file == "-" && c.name == "" && (c.kind != "image" || c.imageExt == "") {
 		return usagef("-name is required with -file -: VOD needs the file extension, e.g. -name movie.mp4")
 	}
 	return nil
+}
+
+// checkSource checks that exactly one of -file and -url names the data.
+func (c *config) checkSource() error {
+	switch {
+	case c.file == "" && c.url == "":
+		return usagef("-file (a path, or - for stdin) or -url is required")
+	case c.file != "" && c.url != "":
+		return usagef("-file and -url cannot be used together")
+	case c.url != "" && !isHTTPURL(c.url):
+		return usagef("-url must be an http or https URL")
+	}
+	return nil
+}
+
+// refuseFlags refuses the flags in names that are set, saying why.
+func (c *config) refuseFlags(why string, names ...string) error {
+	for _, f := range names {
+		if c.set[f] {
+			return usagef("-%s %s", f, why)
+		}
+	}
+	return nil
+}
+
+// isHTTPURL reports whether s is an absolute http(s) URL with a host.
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // userData is VOD's UserData built from the callback and extend flags, or

@@ -11,6 +11,12 @@ type outcome struct {
 	kind     string
 	idLabel  string // how VOD names the ID: VideoId, ImageId, MediaId
 	mediaURL string // where VOD serves it, for images and attached media
+	// objects is set for an HLS upload, whose Result.Parts counts the
+	// objects written (index, segments, keys) and whose CRC64 is the
+	// index object's alone.
+	objects bool
+	// jobID and status are a pull's: VOD fetched the file itself.
+	jobID, status string
 	vodupload.Result
 }
 
@@ -53,27 +59,34 @@ func uploadM3U8(ctx context.Context, up *vodupload.Uploader, _ vodupload.Source,
 	if c.url != "" {
 		index = c.url
 	}
-	res, err := up.UploadM3U8(ctx, vodupload.M3U8{Index: index, Segments: c.segments}, vodupload.VideoMeta{
-		Title: c.title, FileName: c.name, Description: c.description, CoverURL: c.coverURL,
-		CateID: c.cateID, Tags: c.tags, TemplateGroupID: c.templateGroupID, WorkflowID: c.workflowID,
-		StorageLocation: c.storageLocation, AppID: c.appID, UserData: c.userData(),
-	})
+	res, err := up.UploadM3U8(ctx, vodupload.M3U8{Index: index, Segments: c.segments}, c.videoMeta())
 	if err != nil {
 		return nil, err
 	}
-	return &outcome{kind: "m3u8", idLabel: "VideoId", Result: res.Result}, nil
+	return &outcome{kind: "m3u8", idLabel: "VideoId", objects: true, Result: res.Result}, nil
 }
 
 func uploadVideo(ctx context.Context, up *vodupload.Uploader, src vodupload.Source, c *config) (*outcome, error) {
-	res, err := up.UploadVideo(ctx, src, vodupload.VideoMeta{
-		Title: c.title, FileName: c.name, Description: c.description, CoverURL: c.coverURL,
-		CateID: c.cateID, Tags: c.tags, TemplateGroupID: c.templateGroupID, WorkflowID: c.workflowID,
-		StorageLocation: c.storageLocation, AppID: c.appID, UserData: c.userData(),
-	})
+	res, err := up.UploadVideo(ctx, src, c.videoMeta())
 	if err != nil {
 		return nil, err
 	}
 	return &outcome{kind: "video", idLabel: "VideoId", Result: res.Result}, nil
+}
+
+// videoMeta is VideoMeta from the flags (video, m3u8, pull).
+func (c *config) videoMeta() vodupload.VideoMeta {
+	return vodupload.VideoMeta{
+		Title: c.title, FileName: c.name, Description: c.description, CoverURL: c.coverURL,
+		CateID: c.cateID, Tags: c.tags, TemplateGroupID: c.templateGroupID, WorkflowID: c.workflowID,
+		StorageLocation: c.storageLocation, AppID: c.appID, UserData: c.userData(),
+	}
+}
+
+// metadataFlags are every flag that describes the media to VOD.
+func metadataFlags() []string {
+	return append([]string{"kind", "name", "title", "description", "tags", "storage-location", "app-id",
+		"callback-url", "callback-type", "extend"}, metaOnlyFlags()...)
 }
 
 func uploadImage(ctx context.Context, up *vodupload.Uploader, src vodupload.Source, c *config) (*outcome, error) {

@@ -45,31 +45,60 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exitOK
 	}
 	if err != nil {
-		return fail(c, err, stdout, stderr)
+		return fail(c, err, nil, stdout, stderr)
 	}
-	src, err := c.source(stdin)
-	if err != nil {
-		return fail(c, err, stdout, stderr)
-	}
+	warn := c.warnings(stderr)
 	rep := newReporter(c.progress, stderr)
-	up, err := vodupload.New(c.options(rep.update, stderr)...)
-	if err != nil {
-		return fail(c, err, stdout, stderr)
+	if c.checkpoints != "" || c.pull {
+		rep = noReporter{}
 	}
-	out, err := kinds()[c.kind].upload(ctx, up, src, c)
+	up, err := vodupload.New(c.options(rep.update, warn)...)
+	if err != nil {
+		return fail(c, err, warn, stdout, stderr)
+	}
+	if c.checkpoints != "" {
+		r, err := runCheckpoints(ctx, up, c, stdout)
+		if err != nil {
+			return fail(c, err, warn, stdout, stderr)
+		}
+		if c.jsonOut {
+			r.Warnings = warn.list()
+			writeJSON(stdout, r)
+		}
+		return exitOK
+	}
+	out, err := c.do(ctx, up, stdin)
 	rep.finish(err == nil)
 	if err != nil {
 		if ctx.Err() != nil {
-			return interrupted(c, args, err, stdout, stderr)
+			return interrupted(c, args, err, warn, stdout, stderr)
 		}
-		return fail(c, err, stdout, stderr)
+		return failed(c, args, err, warn, stdout, stderr)
 	}
 	if c.jsonOut {
-		writeJSON(stdout, successJSON(c, out))
+		r := successJSON(c, out)
+		r.Warnings = warn.list()
+		writeJSON(stdout, r)
 	} else {
 		writeHuman(stdout, out)
 	}
 	return exitOK
+}
+
+// do runs the mode the flags chose: a pull, a ticket upload, or an upload
+// of -kind.
+func (c *config) do(ctx context.Context, up *vodupload.Uploader, stdin io.Reader) (*outcome, error) {
+	if c.pull {
+		return pullURL(ctx, up, c)
+	}
+	src, err := c.source(stdin)
+	if err != nil {
+		return nil, err
+	}
+	if c.ticketFile != "" {
+		return uploadTicket(ctx, up, src, c)
+	}
+	return kinds()[c.kind].upload(ctx, up, src, c)
 }
 
 // source is -file as an SDK source; - streams stdin, size unknown.
@@ -88,14 +117,20 @@ func (c *config) source(stdin io.Reader) (vodupload.Source, error) {
 
 // options turns the flags into SDK options. Credentials come only from the
 // environment and the default chain: a flag would show the secret in ps.
-func (c *config) options(progress func(vodupload.Progress), stderr io.Writer) []vodupload.Option {
+func (c *config) options(progress func(vodupload.Progress), log slog.Handler) []vodupload.Option {
 	opts := []vodupload.Option{
 		vodupload.WithCredentials(vodupload.DefaultCredentials()),
 		vodupload.WithRegion(c.region),
+		vodupload.WithCallTimeout(c.callTimeout),
 		vodupload.WithPartSize(int64(c.partSize)),
 		vodupload.WithConcurrency(c.concurrency),
 		vodupload.WithMultipartThreshold(int64(c.threshold)),
+		vodupload.WithRetry(c.retries+1, c.retryBaseDelay, c.retryMaxDelay),
+		vodupload.WithStallTimeout(c.stallTimeout),
+		vodupload.WithRefreshAt(c.refreshAt),
 		vodupload.WithProgress(progress),
+		vodupload.WithProgressInterval(c.progressInterval),
+		vodupload.WithLogger(slog.New(log)),
 	}
 	if c.endpoint != "" {
 		opts = append(opts, vodupload.WithEndpoint(c.endpoint))
@@ -115,34 +150,61 @@ func (c *config) options(progress func(vodupload.Progress), stderr io.Writer) []
 	if c.accelerate {
 		opts = append(opts, vodupload.WithAccelerate())
 	}
-	if c.verbose {
-		opts = append(opts, vodupload.WithLogger(slog.New(
-			slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	if c.keepFailedMedia {
+		opts = append(opts, vodupload.WithKeepFailedMedia())
 	}
 	return opts
 }
 
+// warnings is the SDK's log: warnings always on stderr, every debug
+// event too with -v.
+func (c *config) warnings(stderr io.Writer) *warnings {
+	if c.verbose {
+		return newWarnings(stderr, slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return newWarnings(stderr, nil)
+}
+
 // fail reports err and returns its exit code.
-func fail(c *config, err error, stdout, stderr io.Writer) int {
+func fail(c *config, err error, warn *warnings, stdout, stderr io.Writer) int {
 	code := exitCode(err)
-	report(c, err, code, "", stdout, stderr)
+	report(c, err, code, "", warn, stdout, stderr)
+	return code
+}
+
+// failed reports a failed upload and, when its checkpoint was kept, the
+// command that resumes it, as after an interruption.
+func failed(c *config, args []string, err error, warn *warnings, stdout, stderr io.Writer) int {
+	var ue *vodupload.UploadError
+	if !errors.As(err, &ue) || !ue.Resumable {
+		return fail(c, err, warn, stdout, stderr)
+	}
+	code := exitCode(err)
+	resume := resumeCommand(args)
+	report(c, err, code, resume, warn, stdout, stderr)
+	fmt.Fprintf(stderr, "upload: checkpoint kept in %s (%s, %d parts done); resume with: %s\n",
+		c.checkpointDir, ue.MediaID, ue.PartsDone, resume)
 	return code
 }
 
 // report prints err on one stderr line and, with -json, as the JSON
 // answer on stdout.
-func report(c *config, err error, code int, resume string, stdout, stderr io.Writer) {
+func report(c *config, err error, code int, resume string, warn *warnings, stdout, stderr io.Writer) {
 	fmt.Fprintf(stderr, "upload: %s\n", errorLine(err))
 	if c != nil && c.jsonOut {
-		writeJSON(stdout, failureJSON(c, err, code, resume))
+		r := failureJSON(c, err, code, resume)
+		if warn != nil {
+			r.Warnings = warn.list()
+		}
+		writeJSON(stdout, r)
 	}
 }
 
 // interrupted reports a cancelled upload and the command that continues
 // it: the same arguments, which find the checkpoint if one was kept.
-func interrupted(c *config, args []string, err error, stdout, stderr io.Writer) int {
-	resume := commandName() + " " + shellQuote(args)
-	report(c, fmt.Errorf("interrupted: %w", err), exitInterrupted, resume, stdout, stderr)
+func interrupted(c *config, args []string, err error, warn *warnings, stdout, stderr io.Writer) int {
+	resume := resumeCommand(args)
+	report(c, fmt.Errorf("interrupted: %w", err), exitInterrupted, resume, warn, stdout, stderr)
 	var ue *vodupload.UploadError
 	switch {
 	case errors.As(err, &ue) && ue.Resumable:
@@ -156,6 +218,11 @@ func interrupted(c *config, args []string, err error, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "upload: the partial upload was discarded; start again with: %s (add -checkpoint-dir DIR to make it resumable)\n", resume)
 	}
 	return exitInterrupted
+}
+
+// resumeCommand is the command line that runs the same upload again.
+func resumeCommand(args []string) string {
+	return commandName() + " " + shellQuote(args)
 }
 
 // commandName is how the user started this program, for the resume hint.

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +83,9 @@ func TestUploadsEveryKindAndStoresTheBytes(t *testing.T) {
 	}{
 		{"video file", nil, []string{"-file", samplePath, "-title", "sample", "-tags", "a,b", "-extend", "k=v"}, sample, "video", false, 1},
 		{"video in parts", nil, []string{"-file", longPath, "-title", "long", "-part-size", "100KiB", "-threshold", "100KiB",
-			"-concurrency", "3", "-bandwidth-limit", "64MiB", "-ecs-region", "cn-beijing"}, long, "video", false, 4},
+			"-concurrency", "3", "-bandwidth-limit", "64MiB", "-ecs-region", "cn-beijing", "-retries", "2",
+			"-retry-base-delay", "10ms", "-retry-max-delay", "1s", "-stall-timeout", "30s", "-refresh-at", "0.7",
+			"-call-timeout", "10s", "-progress-interval", "100ms", "-keep-failed-media"}, long, "video", false, 4},
 		// MultiReader hides Seek and ReadAt: a pipe, size unknown.
 		{"video from stdin", io.MultiReader(bytes.NewReader(sample)), []string{"-file", "-", "-name", "clip.mp4", "-title", "piped"}, sample, "video", false, 1},
 		{"image", nil, []string{"-kind", "image", "-file", pngPath, "-image-type", "cover", "-title", "logo"}, png, "image", true, 1},
@@ -134,7 +137,12 @@ func TestUploadsAnHLSIndexWithItsSegments(t *testing.T) {
 	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
 	got := decodeOne(t, res.stdout)
 	assert.Equal(t, "m3u8", got.Kind)
-	assert.Equal(t, 5, got.Parts, "the index, the init segment and three segments")
+	assert.Equal(t, 5, got.Objects, "the index, the init segment and three segments")
+	assert.Zero(t, got.Parts, "objects, not parts")
+	assert.Equal(t, got.ObjectKey, got.CRC64Object, "the CRC64 is the index object's")
+	_, crc, err := srv.ObjectInfo(got.Bucket, got.ObjectKey)
+	require.NoError(t, err)
+	assert.Equal(t, strconv.FormatUint(crc, 10), got.CRC64)
 	want, err := os.ReadFile(index)
 	require.NoError(t, err)
 	stored, err := srv.Object(got.Bucket, got.ObjectKey)
@@ -143,6 +151,16 @@ func TestUploadsAnHLSIndexWithItsSegments(t *testing.T) {
 	seg, err := srv.Object(got.Bucket, strings.TrimSuffix(got.ObjectKey, filepath.Base(got.ObjectKey))+"segment-001.m4s")
 	require.NoError(t, err)
 	assert.NotEmpty(t, seg)
+}
+
+func TestHLSHumanOutputCountsObjects(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	index := filepath.Join("..", "..", "testdata", "hls", "index.m3u8")
+	res := runCLI(t.Context(), nil, "-endpoint", srv.URL, "-kind", "m3u8", "-file", index, "-title", "hls", "-progress", "none")
+	require.Equal(t, exitOK, res.code, "stderr: %s", res.stderr)
+	assert.Contains(t, res.stdout, " in 5 objects\n")
+	assert.Regexp(t, `(?m)^CRC64: +\d+ \(of the index object, verified by OSS\)$`, res.stdout)
+	assert.NotContains(t, res.stdout, "part")
 }
 
 func TestHumanOutputNamesTheVideo(t *testing.T) {
@@ -253,6 +271,25 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 		{"positional", []string{"-file", samplePath, "extra"}, `unexpected argument "extra"`},
 		{"bad extend", []string{"-file", samplePath, "-extend", "novalue"}, "want k=v pairs"},
 		{"bad cate-ids", []string{"-kind", "attached", "-file", samplePath, "-cate-ids", "1,x"}, `"x" is not an integer`},
+		{"unknown callback type", []string{"-file", samplePath, "-title", "x", "-callback-type", "smtp"},
+			`invalid UserData.MessageCallback.CallbackType: http or mns (got "smtp") (set with -callback-type)`},
+		{"made-up region", []string{"-file", samplePath, "-title", "x", "-region", "mars-1"}, "invalid Region"},
+		{"URL not http", []string{"-url", "ftp://example.com/a.mp4", "-title", "x"}, "-url must be an http or https URL"},
+		{"master playlist", []string{"-kind", "m3u8", "-file", writeTemp(t, "master.m3u8",
+			[]byte("#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1000\nlow.m3u8\n")), "-title", "x"}, "master playlist"},
+		{"refresh share out of range", []string{"-file", samplePath, "-title", "x", "-refresh-at", "1.5"}, "(set with -refresh-at)"},
+		{"negative retries", []string{"-file", samplePath, "-title", "x", "-retries", "-1"}, "-retries must not be negative"},
+		{"negative call timeout", []string{"-file", samplePath, "-title", "x", "-call-timeout", "-1s"}, "(set with -call-timeout)"},
+		{"metadata with a ticket", []string{"-file", samplePath, "-ticket", "t.json", "-title", "x"}, "-title does not apply with -ticket"},
+		{"missing ticket", []string{"-file", samplePath, "-ticket", "no/such/ticket.json"}, "no such file"},
+		{"not a ticket", []string{"-file", samplePath, "-ticket", writeTemp(t, "t.json", []byte(`{"x":1}`))}, "is not an upload ticket"},
+		{"pull without url", []string{"-pull", "-title", "x"}, "-pull needs -url"},
+		{"pull of an image", []string{"-pull", "-kind", "image", "-url", "https://example.com/a.png"}, "does not apply with -pull"},
+		{"pull with a part size", []string{"-pull", "-url", "https://example.com/a.mp4", "-title", "x", "-part-size", "1MiB"}, "-part-size does not apply with -pull"},
+		{"unknown checkpoints action", []string{"-checkpoints", "clean", "-checkpoint-dir", t.TempDir()}, "-checkpoints must be list or prune"},
+		{"checkpoints without a dir", []string{"-checkpoints", "list"}, "needs -checkpoint-dir"},
+		{"older-than with list", []string{"-checkpoints", "list", "-checkpoint-dir", t.TempDir(), "-older-than", "1h"}, "-older-than applies to -checkpoints prune"},
+		{"checkpoints with a file", []string{"-checkpoints", "list", "-checkpoint-dir", t.TempDir(), "-file", samplePath}, "-file does not apply with -checkpoints"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,6 +304,27 @@ func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
 			assert.Empty(t, res.stdout)
 		})
 	}
+}
+
+// TestJSONUsageErrorsPrintJSONWhereverTheMistakeIs: flag parsing stops at
+// the first unknown flag; a -json before or after it still gets its JSON.
+func TestJSONUsageErrorsPrintJSONWhereverTheMistakeIs(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"-json", "-bogus", "-file", samplePath},
+		{"-bogus", "-json", "-file", samplePath},
+		{"-file", samplePath, "-part-size", "8XB", "-json"},
+	} {
+		res := runCLI(t.Context(), nil, args...)
+		assert.Equal(t, exitUsage, res.code, "%v", args)
+		got := decodeOne(t, res.stdout)
+		assert.False(t, got.OK)
+		assert.Equal(t, exitUsage, got.ExitCode)
+		require.NotNil(t, got.Error, "%v", args)
+		assert.NotEmpty(t, got.Error.Message)
+	}
+	// After "--" nothing is a flag.
+	assert.False(t, asksForJSON([]string{"-bogus", "--", "-json"}))
 }
 
 func TestUsageErrorWithJSONStillPrintsOneObject(t *testing.T) {
@@ -285,7 +343,9 @@ func TestHelpExitsZero(t *testing.T) {
 	t.Parallel()
 	res := runCLI(t.Context(), nil, "-h")
 	assert.Equal(t, exitOK, res.code)
-	for _, flag := range []string{"-file", "-kind", "-part-size", "-checkpoint-dir", "-json", "-progress"} {
+	for _, flag := range []string{"-file", "-kind", "-part-size", "-checkpoint-dir", "-json", "-progress",
+		"-retries", "-retry-base-delay", "-retry-max-delay", "-stall-timeout", "-refresh-at", "-call-timeout",
+		"-progress-interval", "-ticket", "-pull", "-checkpoints", "-older-than", "-keep-failed-media"} {
 		assert.Contains(t, res.stderr, flag)
 	}
 	assert.Contains(t, res.stderr, "ALIBABA_CLOUD_ACCESS_KEY_ID")

@@ -20,17 +20,28 @@ const (
 	exitInterrupted = 130 // 128+SIGINT, what shells report for Ctrl-C
 )
 
-// exitCode classifies a failed run: input no retry can fix is a usage
-// error; everything else is a failed upload.
+// exitCode classifies a failed run by one rule, the same in every binary
+// of this module: 2 when the command line or the data it names is wrong,
+// found before VOD created anything (no retry can fix it); 1 for every
+// other failure (network, a service's or web server's answer,
+// credentials), which may succeed when run again. Once VOD created the
+// media (an *UploadError) the failure is 1 whatever its cause.
 func exitCode(err error) int {
-	var ue *usageError
+	var (
+		ue *usageError
+		up *vodupload.UploadError
+	)
 	switch {
-	case errors.As(err, &ue),
-		errors.Is(err, vodupload.ErrValidation),
-		errors.Is(err, os.ErrNotExist),
-		errors.Is(err, vodupload.ErrNotRegularFile),
-		errors.Is(err, vodupload.ErrEmptySource):
+	case errors.As(err, &ue):
 		return exitUsage
+	case errors.As(err, &up):
+		return exitFailed
+	}
+	for _, invalid := range []error{vodupload.ErrValidation, os.ErrNotExist, vodupload.ErrNotRegularFile,
+		vodupload.ErrEmptySource, vodupload.ErrTooLarge, vodupload.ErrInvalidPlaylist} {
+		if errors.Is(err, invalid) {
+			return exitUsage
+		}
 	}
 	return exitFailed
 }
@@ -51,15 +62,34 @@ type resultJSON struct {
 	Bytes     int64  `json:"bytes,omitempty"`
 	// CRC64 is a string: as a JSON number it would lose its low bits in
 	// every float64 parser (jq, JavaScript).
-	CRC64          string     `json:"crc64,omitempty"`
-	Parts          int        `json:"parts,omitempty"`
-	Retries        int        `json:"retries"`
-	Refreshes      int        `json:"refreshes"`
-	DurationSecs   float64    `json:"duration_seconds,omitempty"`
-	BytesPerSecond float64    `json:"bytes_per_second,omitempty"`
-	Error          *errorJSON `json:"error,omitempty"`
-	ExitCode       int        `json:"exit_code"`
-	ResumeCommand  string     `json:"resume_command,omitempty"`
+	CRC64 string `json:"crc64,omitempty"`
+	// CRC64Object is the object CRC64 belongs to: ObjectKey, except for
+	// an HLS upload, where it is the index object's.
+	CRC64Object string `json:"crc64_object,omitempty"`
+	Parts       int    `json:"parts,omitempty"`
+	// Objects replaces Parts for an HLS upload: the index, segments and
+	// keys written, one object each.
+	Objects int `json:"objects,omitempty"`
+	// ResumedParts and ResumedBytes were taken over from a checkpoint;
+	// 0 for a fresh upload.
+	ResumedParts int   `json:"resumed_parts"`
+	ResumedBytes int64 `json:"resumed_bytes"`
+	Retries      int   `json:"retries"`
+	Refreshes    int   `json:"refreshes"`
+	// JobID and Status are a -pull's VOD job.
+	JobID        string  `json:"job_id,omitempty"`
+	Status       string  `json:"status,omitempty"`
+	DurationSecs float64 `json:"duration_seconds,omitempty"`
+	// BytesPerSecond is what this run sent (Bytes-ResumedBytes) over
+	// DurationSecs.
+	BytesPerSecond float64          `json:"bytes_per_second,omitempty"`
+	Checkpoints    []checkpointJSON `json:"checkpoints,omitempty"`
+	// Warnings are the SDK's warnings, e.g. why a checkpoint could not be
+	// resumed and the upload started afresh.
+	Warnings      []string   `json:"warnings,omitempty"`
+	Error         *errorJSON `json:"error,omitempty"`
+	ExitCode      int        `json:"exit_code"`
+	ResumeCommand string     `json:"resume_command,omitempty"`
 }
 
 type errorJSON struct {
@@ -80,6 +110,10 @@ type uploadErrJSON struct {
 	Resumable bool   `json:"resumable"`
 	Aborted   bool   `json:"aborted"`
 	AbortErr  string `json:"abort_error,omitempty"`
+	// Deleted: the media record was deleted (no empty record is left);
+	// DeleteErr says why deleting it failed.
+	Deleted   bool   `json:"deleted"`
+	DeleteErr string `json:"delete_error,omitempty"`
 }
 
 type apiErrJSON struct {
@@ -102,11 +136,19 @@ func successJSON(c *config, o *outcome) resultJSON {
 	r := resultJSON{
 		OK: true, Kind: o.kind, File: c.file, MediaID: o.MediaID, MediaURL: o.mediaURL,
 		RequestID: o.RequestID, Bucket: o.Bucket, ObjectKey: o.ObjectKey, Bytes: o.Bytes,
-		CRC64: strconv.FormatUint(o.CRC64, 10), Parts: o.Parts, Retries: o.Retries,
-		Refreshes: o.Refreshes, DurationSecs: o.Duration.Seconds(),
+		ResumedParts: o.ResumedParts, ResumedBytes: o.ResumedBytes, Retries: o.Retries,
+		Refreshes: o.Refreshes, JobID: o.jobID, Status: o.status, DurationSecs: o.Duration.Seconds(),
+	}
+	if o.jobID == "" {
+		r.CRC64, r.CRC64Object = strconv.FormatUint(o.CRC64, 10), o.ObjectKey
+	}
+	if o.objects {
+		r.Objects = o.Parts
+	} else {
+		r.Parts = o.Parts
 	}
 	if s := o.Duration.Seconds(); s > 0 {
-		r.BytesPerSecond = float64(o.Bytes) / s
+		r.BytesPerSecond = float64(o.Bytes-o.ResumedBytes) / s
 	}
 	return r
 }
@@ -118,9 +160,12 @@ func failureJSON(c *config, err error, code int, resume string) resultJSON {
 	if errors.As(err, &ue) {
 		u := &uploadErrJSON{Op: ue.Op, MediaID: ue.MediaID, Bucket: ue.Bucket, ObjectKey: ue.ObjectKey,
 			UploadID: ue.UploadID, PartsDone: ue.PartsDone, BytesDone: ue.BytesDone,
-			Resumable: ue.Resumable, Aborted: ue.Aborted}
+			Resumable: ue.Resumable, Aborted: ue.Aborted, Deleted: ue.Deleted}
 		if ue.AbortErr != nil {
 			u.AbortErr = oneLine(ue.AbortErr)
+		}
+		if ue.DeleteErr != nil {
+			u.DeleteErr = oneLine(ue.DeleteErr)
 		}
 		r.Error.Upload, r.MediaID = u, ue.MediaID
 	}
@@ -140,13 +185,24 @@ func failureJSON(c *config, err error, code int, resume string) resultJSON {
 // tells the user what to change on the command line.
 func flagFor(field string) string {
 	field, _, _ = strings.Cut(field, "[") // Tags[3] is -tags
+	switch {
+	case strings.HasPrefix(field, "UserData.MessageCallback.CallbackType"):
+		return "callback-type"
+	case strings.HasPrefix(field, "UserData.MessageCallback"):
+		return "callback-url"
+	case strings.HasPrefix(field, "UserData"):
+		return "extend"
+	}
 	return map[string]string{
 		"Title": "title", "FileName": "name", "Description": "description", "CoverURL": "cover-url",
 		"CateID": "cate-id", "CateIDs": "cate-ids", "Tags": "tags", "ImageType": "image-type",
 		"ImageExt": "image-ext", "BusinessType": "business-type", "MediaExt": "media-ext",
-		"UserData": "extend", "PartSize": "part-size", "Concurrency": "concurrency",
+		"PartSize": "part-size", "Concurrency": "concurrency",
 		"MultipartThreshold": "threshold", "Region": "region", "Endpoint": "endpoint",
 		"BandwidthLimit": "bandwidth-limit", "TrafficLimit": "traffic-limit", "ECSRegion": "ecs-region",
+		"MaxAttempts": "retries", "RetryBaseDelay": "retry-base-delay", "RetryMaxDelay": "retry-max-delay",
+		"StallTimeout": "stall-timeout", "RefreshAt": "refresh-at", "ProgressInterval": "progress-interval",
+		"CallTimeout": "call-timeout",
 	}[field]
 }
 
@@ -169,17 +225,37 @@ func writeJSON(w io.Writer, r resultJSON) {
 
 // writeHuman prints a finished upload for a person reading a terminal.
 func writeHuman(w io.Writer, o *outcome) {
+	if o.jobID != "" {
+		writeRows(w, [][2]string{{"JobId", o.jobID}, {o.idLabel, o.MediaID}, {"status", o.status},
+			{"size", fmt.Sprintf("%s (%d bytes), fetched by VOD", humanBytes(o.Bytes), o.Bytes)}})
+		return
+	}
 	secs := o.Duration.Seconds()
+	unit, crcOf := "part", "verified by OSS"
+	if o.objects {
+		unit, crcOf = "object", "of the index object, verified by OSS"
+	}
 	rows := [][2]string{
 		{o.idLabel, o.MediaID},
 		{"URL", o.mediaURL},
 		{"object", o.Bucket + "/" + o.ObjectKey},
-		{"size", fmt.Sprintf("%s (%d bytes) in %d part%s", humanBytes(o.Bytes), o.Bytes, o.Parts, plural(o.Parts))},
-		{"CRC64", fmt.Sprintf("%d (verified by OSS)", o.CRC64)},
+		{"size", fmt.Sprintf("%s (%d bytes) in %d %s%s", humanBytes(o.Bytes), o.Bytes, o.Parts, unit, plural(o.Parts))},
+		{"CRC64", fmt.Sprintf("%d (%s)", o.CRC64, crcOf)},
+		{"resumed", ""},
 		{"time", fmt.Sprintf("%s, %s/s, %d retries, %d credential refreshes",
-			roundDuration(o.Duration), humanBytes(int64(float64(o.Bytes)/max(secs, 1e-9))), o.Retries, o.Refreshes)},
+			roundDuration(o.Duration), humanBytes(int64(float64(o.Bytes-o.ResumedBytes)/max(secs, 1e-9))),
+			o.Retries, o.Refreshes)},
 		{"RequestId", o.RequestID},
 	}
+	if o.ResumedParts > 0 {
+		rows[5][1] = fmt.Sprintf("%d part%s (%s) taken over from the checkpoint", o.ResumedParts,
+			plural(o.ResumedParts), humanBytes(o.ResumedBytes))
+	}
+	writeRows(w, rows)
+}
+
+// writeRows prints label: value rows, leaving out empty values.
+func writeRows(w io.Writer, rows [][2]string) {
 	for _, r := range rows {
 		if r[1] != "" {
 			fmt.Fprintf(w, "%-10s %s\n", r[0]+":", r[1])

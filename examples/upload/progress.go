@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
 	"github.com/vodupload/vodupload"
@@ -21,6 +20,13 @@ const linesInterval = 2 * time.Second
 // barThrottle caps the bar's redraws, so bursts of reports cost no
 // terminal bandwidth.
 const barThrottle = 100 * time.Millisecond
+
+// Below minBarColumns a drawn bar would squeeze out the numbers, so the
+// display is a compact line; minBarWidth is the narrowest bar worth drawing.
+const (
+	minBarColumns = 60
+	minBarWidth   = 10
+)
 
 // reporter shows an upload's progress.
 type reporter interface {
@@ -41,7 +47,7 @@ func newReporter(mode string, stderr io.Writer) reporter {
 	}
 	switch mode {
 	case "bar":
-		return &barReporter{w: stderr, throttle: barThrottle}
+		return &barReporter{w: stderr, columns: func() int { return terminalColumns(stderr) }, throttle: barThrottle}
 	case "lines":
 		return &linesReporter{w: stderr, every: linesInterval}
 	}
@@ -53,21 +59,37 @@ func isTerminal(w any) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// terminalColumns is w's width, or 0 when it is unknown (not a terminal,
+// or one that reports 0 columns, as some serial consoles and CI runners do).
+func terminalColumns(w any) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil || cols < 0 {
+		return 0
+	}
+	return cols
+}
+
 type noReporter struct{}
 
 func (noReporter) update(vodupload.Progress) {}
 func (noReporter) finish(bool)               {}
 
-// barReporter draws a progressbar on a terminal. The bar is created on
-// the first report, when the total is known.
+// barReporter redraws one line on a terminal: a bar with bytes, rate and
+// ETA when the terminal is wide enough, a compact line otherwise. The
+// width is asked at every redraw, so a resized window is followed.
 type barReporter struct {
-	w     io.Writer
-	mu    sync.Mutex
-	bar   *progressbar.ProgressBar
-	total int64 // the bar's total; -1 for the spinner form of streams
-	final *vodupload.Progress
-
+	w        io.Writer
+	columns  func() int // 0: unknown
 	throttle time.Duration
+
+	mu     sync.Mutex // guards the fields below
+	drawn  int        // length of the line on screen; 0 before the first draw
+	lastAt time.Time
+	final  *vodupload.Progress
 }
 
 func (r *barReporter) update(p vodupload.Progress) {
@@ -79,59 +101,58 @@ func (r *barReporter) update(p vodupload.Progress) {
 		r.final = &p
 		return
 	}
-	r.set(p)
-}
-
-func (r *barReporter) set(p vodupload.Progress) {
-	if r.bar == nil {
-		r.total = max(p.Total, -1)
-		if r.total == 0 {
-			r.total = -1
-		}
-		r.bar = newBar(r.w, r.total, r.throttle)
+	if now := time.Now(); r.drawn == 0 || now.Sub(r.lastAt) >= r.throttle {
+		r.lastAt = now
+		r.draw(p)
 	}
-	done := max(p.Done, 0)
-	if r.total > 0 {
-		done = min(done, r.total)
-	}
-	// Set64 also moves the bar back when a failed attempt took its bytes
-	// back (Done dropped), so the bar never claims bytes OSS did not keep.
-	_ = r.bar.Set64(done)
 }
 
 func (r *barReporter) finish(ok bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if ok && r.final != nil {
-		r.set(*r.final)
+		r.draw(*r.final)
 	}
-	switch {
-	case r.bar == nil || r.bar.IsFinished():
-	case ok || r.total < 0:
-		// Finish also stops the spinner goroutine of an unknown-size bar.
-		_ = r.bar.Finish()
-	default:
-		_ = r.bar.Exit() // keep the partial bar on screen, end the line
+	if r.drawn > 0 {
+		fmt.Fprintln(r.w) // the result starts on its own line; a failed bar stays on screen
 	}
 }
 
-// newBar shows bytes, rate and ETA; a total of -1 selects the spinner
-// form (bytes and rate only).
-func newBar(w io.Writer, total int64, throttle time.Duration) *progressbar.ProgressBar {
-	return progressbar.NewOptions64(total,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription("uploading"),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionShowTotalBytes(true),
-		progressbar.OptionShowCount(),
-		progressbar.OptionUseIECUnits(true),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionFullWidth(),
-		progressbar.OptionThrottle(throttle),
-		progressbar.OptionSpinnerType(14),
-		progressbar.OptionOnCompletion(func() { fmt.Fprintln(w) }),
-		progressbar.OptionSetRenderBlankState(true),
-	)
+// draw replaces the line on screen with p, padding over a longer one.
+func (r *barReporter) draw(p vodupload.Progress) {
+	line := barLine(p, r.columns())
+	pad := max(r.drawn-len(line), 0)
+	fmt.Fprintf(r.w, "\r%s%s", line, strings.Repeat(" ", pad))
+	r.drawn = max(len(line), 1)
+}
+
+// barLine is the bar's text for a terminal of cols columns (0: unknown):
+// "[=======>      ] 12.0 MiB / 40.0 MiB (30%) 5.1 MiB/s eta 6s" when a
+// bar of minBarWidth fits beside the numbers, else the numbers alone, cut
+// to the width so the line never wraps (a wrapped line cannot be redrawn).
+func barLine(p vodupload.Progress, cols int) string {
+	text := progressNumbers(p)
+	if cols <= 0 {
+		return text
+	}
+	room := cols - 1 // the last column would wrap on some terminals
+	if barWidth := room - len(text) - 3; cols >= minBarColumns && p.Total > 0 && barWidth >= minBarWidth {
+		return drawBar(float64(p.Done)/float64(p.Total), barWidth) + " " + text
+	}
+	if len(text) > room {
+		text = text[:max(room, 0)]
+	}
+	return text
+}
+
+// drawBar draws share (0..1) of width cells between brackets.
+func drawBar(share float64, width int) string {
+	filled := int(min(max(share, 0), 1) * float64(width))
+	head := ""
+	if filled < width {
+		head = ">"
+	}
+	return "[" + strings.Repeat("=", filled) + head + strings.Repeat(" ", max(width-filled-len(head), 0)) + "]"
 }
 
 // linesReporter prints a plain line every so often, for logs and pipes
@@ -173,11 +194,22 @@ func (r *linesReporter) finish(ok bool) {
 
 // progressLine is e.g. "uploaded 12.0 MiB / 40.0 MiB (30%) 5.1 MiB/s eta 6s".
 func progressLine(p vodupload.Progress) string {
+	return "uploaded " + progressNumbers(p)
+}
+
+// progressNumbers is e.g. "12.0 MiB / 40.0 MiB (30%, 8.0 MiB resumed)
+// 5.1 MiB/s eta 6s". The rate is this run's (Progress.Rate leaves out the
+// bytes a resume took over), so the ETA holds after a resume too.
+func progressNumbers(p vodupload.Progress) string {
 	var b strings.Builder
-	b.WriteString("uploaded " + humanBytes(p.Done))
+	b.WriteString(humanBytes(p.Done))
 	if p.Total > 0 {
 		pct := float64(p.Done) / float64(p.Total) * 100
-		fmt.Fprintf(&b, " / %s (%.0f%%)", humanBytes(p.Total), min(pct, 100))
+		fmt.Fprintf(&b, " / %s (%.0f%%", humanBytes(p.Total), min(pct, 100))
+		if p.Resumed > 0 {
+			fmt.Fprintf(&b, ", %s resumed", humanBytes(p.Resumed))
+		}
+		b.WriteString(")")
 	}
 	if p.Rate > 0 {
 		fmt.Fprintf(&b, " %s/s", humanBytes(int64(p.Rate)))

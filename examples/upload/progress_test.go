@@ -66,10 +66,58 @@ func TestLinesReporterPrintsEveryIntervalAndTheEndOnSuccess(t *testing.T) {
 	}
 }
 
+// TestBarLineFitsTheTerminal: a terminal of unknown width (0 columns) or
+// a narrow one gets a compact line that never wraps; a wide one a bar
+// beside the numbers. The progressbar library drew "||" in both cases.
+func TestBarLineFitsTheTerminal(t *testing.T) {
+	t.Parallel()
+	p := vodupload.Progress{Total: 40 * mib, Done: 12 * mib, Rate: 5.1 * mib}
+	numbers := "12.0 MiB / 40.0 MiB (30%) 5.1 MiB/s eta 5s"
+	tests := []struct {
+		name    string
+		p       vodupload.Progress
+		cols    int
+		want    string // exact, or "" to check the bar's shape
+		wantBar bool
+	}{
+		{"width unknown", p, 0, numbers, false},
+		{"narrow", p, 40, numbers[:39], false},
+		{"just under the bar's minimum", p, minBarColumns - 1, numbers, false},
+		{"wide", p, 80, "", true},
+		{"very wide", p, 200, "", true},
+		{"stream of unknown size", vodupload.Progress{Total: -1, Done: 3 * mib, Rate: mib}, 80, "3.0 MiB 1.0 MiB/s", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			line := barLine(tt.p, tt.cols)
+			assert.NotContains(t, line, "||")
+			if tt.cols > 0 {
+				assert.Less(t, len(line), tt.cols, "the line never wraps: %q", line)
+			}
+			if !tt.wantBar {
+				assert.Equal(t, tt.want, line)
+				return
+			}
+			assert.Equal(t, tt.cols-1, len(line), "the bar fills the width: %q", line)
+			assert.True(t, strings.HasPrefix(line, "[="), line)
+			assert.True(t, strings.HasSuffix(line, "] "+numbers), line)
+		})
+	}
+}
+
+func TestProgressAfterAResumeShowsThisRunsRate(t *testing.T) {
+	t.Parallel()
+	// 28 MiB taken over, 2 MiB sent in this run at 1 MiB/s: 10 MiB left
+	// take 10 s, not the 1 s that 30 MiB over 2 s would promise.
+	p := vodupload.Progress{Total: 40 * mib, Done: 30 * mib, Resumed: 28 * mib, Rate: mib, Elapsed: 2 * time.Second}
+	assert.Equal(t, "uploaded 30.0 MiB / 40.0 MiB (75%, 28.0 MiB resumed) 1.0 MiB/s eta 10s", progressLine(p))
+}
+
 func TestBarReporterDrawsBytesAndFollowsDrops(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	r := &barReporter{w: &buf}
+	r := &barReporter{w: &buf, columns: func() int { return 100 }}
 	r.update(vodupload.Progress{Total: 10 * mib, Done: 6 * mib})
 	assert.Contains(t, buf.String(), "60%")
 	r.update(vodupload.Progress{Total: 10 * mib, Done: 2 * mib}) // an attempt failed
@@ -77,14 +125,14 @@ func TestBarReporterDrawsBytesAndFollowsDrops(t *testing.T) {
 	r.update(vodupload.Progress{Total: 10 * mib, Done: 10 * mib, Final: true})
 	r.finish(true)
 	assert.Contains(t, lastFrame(buf.String()), "100%")
-	assert.Contains(t, buf.String(), "10/10 MiB")
+	assert.Contains(t, lastFrame(buf.String()), "[====")
 	assert.True(t, strings.HasSuffix(buf.String(), "\n"), "the line ends so the result starts on its own")
 }
 
 func TestBarReporterKeepsPartialBarOnFailure(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	r := &barReporter{w: &buf}
+	r := &barReporter{w: &buf, columns: func() int { return 0 }}
 	r.update(vodupload.Progress{Total: 10 * mib, Done: 3 * mib})
 	r.update(vodupload.Progress{Total: 10 * mib, Done: 0, Final: true})
 	r.finish(false)
@@ -93,22 +141,23 @@ func TestBarReporterKeepsPartialBarOnFailure(t *testing.T) {
 	assert.True(t, strings.HasSuffix(buf.String(), "\n"))
 }
 
-func TestBarReporterSpinnerForStreams(t *testing.T) {
+func TestBarReporterPadsOverALongerLine(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
-	r := &barReporter{w: &buf}
-	r.update(vodupload.Progress{Total: -1, Done: 3 * mib})
-	r.update(vodupload.Progress{Total: 4 * mib, Done: 4 * mib, Final: true})
-	r.finish(true)
-	require.True(t, r.bar.IsFinished(), "finished, so the spinner goroutine stops")
-	assert.Contains(t, buf.String(), "4.0 MiB")
+	r := &barReporter{w: &buf, columns: func() int { return 0 }}
+	r.update(vodupload.Progress{Total: 10 * mib, Done: 3 * mib, Rate: 100 * mib})
+	first := lastFrame(buf.String())
+	r.update(vodupload.Progress{Total: 10 * mib, Done: 3 * mib}) // no rate yet: shorter
+	assert.Len(t, lastFrame(buf.String()), len(first), "the old line's tail is blanked")
 }
 
 func TestAutoModeIsLinesWhenNotATerminal(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
 	assert.IsType(t, &linesReporter{}, newReporter("auto", &buf))
-	assert.IsType(t, &barReporter{}, newReporter("bar", &buf))
+	bar := newReporter("bar", &buf)
+	require.IsType(t, &barReporter{}, bar)
+	assert.Zero(t, bar.(*barReporter).columns(), "a buffer has no width: the compact line")
 	assert.IsType(t, noReporter{}, newReporter("none", &buf))
 }
 

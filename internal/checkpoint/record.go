@@ -245,5 +245,6 @@ func truncate(s string) string {
 	if len(s) <= limit {
 		return s
 	}
-	return s[:limit] + "…"
+	// Cut between characters: a broken UTF-8 sequence prints as escapes.
+	return strings.ToValidUTF8(s[:limit], "") + "…"
 }

@@ -27,7 +27,8 @@ type Counters struct {
 	// Requests counts requests per action: VOD actions by their Action name,
 	// OSS ones as PutObject, GetObject, HeadObject, DeleteObject,
 	// InitiateMultipartUpload, UploadPart, ListParts,
-	// CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads.
+	// CompleteMultipartUpload, AbortMultipartUpload, ListMultipartUploads,
+	// Options (CORS preflight).
 	Requests map[string]int64
 	// BytesReceived is the number of object body bytes accepted.
 	BytesReceived int64

@@ -59,7 +59,7 @@ const (
 // source is seeded from Faults.Seed and guarded by mu, so a sequential run
 // repeats exactly; concurrent requests draw in arrival order.
 type faultInjector struct {
-	mu  sync.Mutex
+	mu  sync.Mutex // guards cfg and rng
 	cfg Faults
 	rng *rand.Rand
 }
@@ -168,7 +168,7 @@ type connKey struct{}
 // a time per connection, but the mutex keeps it correct regardless.
 type connFaults struct {
 	conn net.Conn
-	mu   sync.Mutex
+	mu   sync.Mutex // guards bps and lim
 	bps  int64
 	lim  *rate.Limiter
 }

@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"encoding/xml"
 	"io"
 	"net/http"
 	"strconv"
@@ -73,12 +72,12 @@ func (s *Server) serveMalformed(w http.ResponseWriter, q *ossRequest, op ossOp, 
 	switch m {
 	case MalformedTruncatedError:
 		drainBody(q.r)
-		body := errorDocument("InternalError", "We encountered an internal error.", q)
+		body := errorDocument(errInternal(), q.requestID, q.r.Host)
 		writeRaw(w, http.StatusInternalServerError, body[:len(body)/2])
 		return nil
 	case MalformedErrorBody200:
 		drainBody(q.r)
-		writeRaw(w, http.StatusOK, errorDocument("InternalError", "We encountered an internal error.", q))
+		writeRaw(w, http.StatusOK, errorDocument(errInternal(), q.requestID, q.r.Host))
 		return nil
 	case MalformedWrongCRC:
 		return op.handle(s, &headerMutator{ResponseWriter: w, mutate: flipCRC}, q)
@@ -86,11 +85,6 @@ func (s *Server) serveMalformed(w http.ResponseWriter, q *ossRequest, op ossOp, 
 		return op.handle(s, &headerMutator{ResponseWriter: w, mutate: padHeader}, q)
 	}
 	return op.handle(s, w, q)
-}
-
-func errorDocument(code, message string, q *ossRequest) []byte {
-	body, _ := xml.Marshal(ossErrorBody{Code: code, Message: message, RequestID: q.requestID, HostID: q.r.Host})
-	return append([]byte(xml.Header), body...)
 }
 
 // drainBody reads what is left of a request body, so the client finishes

@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// ecUploadPartNoSuchUpload is OSS's EC for UploadPart naming an upload
+// that does not exist (OSS EC page 0017-00000244).
+const ecUploadPartNoSuchUpload = "0017-00000244"
+
 // OSS multipart limits.
 const (
 	maxPartNumber = 10000
@@ -62,11 +66,14 @@ func (s *Server) initiateMultipartUpload(w http.ResponseWriter, q *ossRequest) e
 func (s *Server) uploadPart(w http.ResponseWriter, q *ossRequest) error {
 	number, err := strconv.Atoi(q.query.Get("partNumber"))
 	if err != nil || number < 1 || number > maxPartNumber {
-		return errInvalidArgument("Part number must be an integer between 1 and 10000, inclusive.")
+		// OSS EC page 0017-00000220 shows this answer.
+		return errInvalidArgument("Part number must be an integer between 1 and 10000, inclusive.").
+			with("ArgumentName", "PartNumber").with("ArgumentValue", q.query.Get("partNumber")).
+			withEC("0017-00000220")
 	}
 	id := q.query.Get("uploadId")
 	if err := s.checkUpload(id, q); err != nil {
-		return err // checked first so a dead upload costs no body
+		return asOSSError(err).withEC(ecUploadPartNoSuchUpload) // checked first so a dead upload costs no body
 	}
 	body, err := uploadBody(q)
 	if err != nil {
@@ -79,12 +86,13 @@ func (s *Server) uploadPart(w http.ResponseWriter, q *ossRequest) error {
 	replaced, err := s.recordPart(id, q, number, part)
 	if err != nil {
 		s.store.dropParts(part.blob)
-		return err
+		return asOSSError(err).withEC(ecUploadPartNoSuchUpload)
 	}
 	s.store.dropParts(replaced...)
 	h := w.Header()
 	h.Set("ETag", part.ETag)
 	h.Set(crcHeader, formatCRC(part.CRC64))
+	s.setContentMD5(h, part.ETag)
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -103,7 +111,7 @@ func (s *Server) checkUpload(id string, q *ossRequest) error {
 func (s *Server) lockedUpload(id string, q *ossRequest) (*multipartUpload, error) {
 	u, ok := s.uploads[id]
 	if !ok || u.bucket != q.bucket || u.key != q.key {
-		return nil, errNoSuchUpload()
+		return nil, errNoSuchUpload(id)
 	}
 	return u, nil
 }
@@ -142,7 +150,7 @@ func parseCompleteBody(raw []byte) ([]completePart, error) {
 		Parts   []completePart `xml:"Part"`
 	}
 	if err := xml.Unmarshal(raw, &body); err != nil || len(body.Parts) == 0 {
-		return nil, errMalformedXML()
+		return nil, errMalformedXML().withEC("0042-00000205") // recorded answer, alibabacloud-oss-go-sdk-v2
 	}
 	return body.Parts, nil
 }
@@ -187,6 +195,11 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, q *ossRequest) e
 	}
 	s.store.dropParts(unused...) // OSS deletes parts left out of the list
 
+	// The object's ETag goes in the header too: oss2's
+	// complete_multipart_upload returns PutObjectResult, which reads ETag
+	// and x-oss-hash-crc64ecma from the headers (oss2/api.py,
+	// oss2/models.py), and so does ali-oss (lib/common/multipart.js).
+	w.Header().Set("ETag", info.ETag)
 	w.Header().Set(crcHeader, formatCRC(info.CRC64))
 	return writeOSSXML(w, struct {
 		XMLName      xml.Name `xml:"CompleteMultipartUploadResult"`
@@ -197,11 +210,24 @@ func (s *Server) completeMultipartUpload(w http.ResponseWriter, q *ossRequest) e
 		ETag         string   `xml:"ETag"`
 	}{
 		EncodingType: encodingType(q),
-		Location:     "http://" + q.r.Host + "/" + q.bucket + "/" + q.key,
+		Location:     location(q),
 		Bucket:       q.bucket,
 		Key:          encodeKey(q, q.key),
 		ETag:         info.ETag,
 	})
+}
+
+// location is the new object's URL as CompleteMultipartUpload reports it:
+// on the Host the request used, in the request's addressing style.
+func location(q *ossRequest) string {
+	scheme := "http"
+	if q.r.TLS != nil {
+		scheme = "https"
+	}
+	if q.addr.virtual {
+		return scheme + "://" + q.r.Host + "/" + q.key
+	}
+	return scheme + "://" + q.r.Host + "/" + q.bucket + "/" + q.key
 }
 
 // completion checks a Complete list against the uploaded parts, in OSS's
@@ -214,7 +240,8 @@ func (u *multipartUpload) completion(list []completePart) ([]partInfo, error) {
 	for i, c := range list {
 		if c.PartNumber <= prev {
 			return nil, newOSSError(http.StatusBadRequest, "InvalidPartOrder",
-				"The list of parts was not in ascending order. Parts must be ordered by part number.")
+				"The list of parts was not in ascending order. Parts must be ordered by part number.").
+				withEC("0042-00000209")
 		}
 		prev = c.PartNumber
 		p, ok := u.parts[c.PartNumber]
@@ -228,7 +255,7 @@ func (u *multipartUpload) completion(list []completePart) ([]partInfo, error) {
 	for _, p := range parts[:len(parts)-1] {
 		if p.Size < minPartSize {
 			return nil, newOSSError(http.StatusBadRequest, "EntityTooSmall",
-				"Your proposed upload is smaller than the minimum allowed size.")
+				"Your proposed upload is smaller than the minimum allowed size.").withEC("0042-00000213")
 		}
 	}
 	return parts, nil

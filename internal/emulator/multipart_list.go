@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // OSS list limits.
@@ -16,8 +17,17 @@ const (
 	maxListUploads = 1000
 )
 
-// ossTimeFormat is how OSS writes times in XML bodies.
+// ossTimeFormat is how OSS writes times in XML bodies: ISO 8601 in UTC,
+// always with a zero millisecond field ("2012-02-23T07:01:34.000Z" in the
+// ListParts and ListMultipartUploads references), because OSS keeps whole
+// seconds. oss2 parses nothing else.
 const ossTimeFormat = "2006-01-02T15:04:05.000Z"
+
+// formatOSSTime renders t the way OSS writes it in XML: truncated to the
+// second.
+func formatOSSTime(t time.Time) string {
+	return t.UTC().Truncate(time.Second).Format(ossTimeFormat)
+}
 
 type listedPart struct {
 	PartNumber    int    `xml:"PartNumber"`
@@ -27,6 +37,8 @@ type listedPart struct {
 	Size          int64  `xml:"Size"`
 }
 
+// listPartsResult follows the element order of a 2023 ListParts answer
+// (alibabacloud-oss-go-sdk-v2 api_op_object_test.go).
 type listPartsResult struct {
 	XMLName              xml.Name     `xml:"ListPartsResult"`
 	EncodingType         string       `xml:"EncodingType,omitempty"`
@@ -42,7 +54,8 @@ type listPartsResult struct {
 }
 
 // listParts pages through an upload's parts in part-number order, after
-// part-number-marker, at most max-parts at a time.
+// part-number-marker, at most max-parts at a time. NextPartNumberMarker is
+// the last part listed, truncated or not, as in the reference's examples.
 func (s *Server) listParts(w http.ResponseWriter, q *ossRequest) error {
 	maxParts, err := queryInt(q.query, "max-parts", maxListParts, 1, maxListParts)
 	if err != nil {
@@ -64,7 +77,7 @@ func (s *Server) listParts(w http.ResponseWriter, q *ossRequest) error {
 		if n > marker {
 			parts = append(parts, listedPart{
 				PartNumber:    n,
-				LastModified:  p.Modified.UTC().Format(ossTimeFormat),
+				LastModified:  formatOSSTime(p.Modified),
 				ETag:          p.ETag,
 				HashCrc64ecma: p.CRC64,
 				Size:          p.Size,
@@ -95,11 +108,19 @@ func (s *Server) listParts(w http.ResponseWriter, q *ossRequest) error {
 }
 
 type listedUpload struct {
-	Key       string `xml:"Key"`
-	UploadID  string `xml:"UploadId"`
-	Initiated string `xml:"Initiated"`
+	Key          string `xml:"Key"`
+	UploadID     string `xml:"UploadId"`
+	StorageClass string `xml:"StorageClass"`
+	Initiated    string `xml:"Initiated"`
 }
 
+type commonPrefix struct {
+	Prefix string `xml:"Prefix"`
+}
+
+// listUploadsResult follows the element order of the reference's examples
+// (ListMultipartUploads; a 2023 answer in alibabacloud-oss-go-sdk-v2
+// client_mock_test.go): every marker element is present, empty or not.
 type listUploadsResult struct {
 	XMLName            xml.Name       `xml:"ListMultipartUploadsResult"`
 	EncodingType       string         `xml:"EncodingType,omitempty"`
@@ -113,74 +134,130 @@ type listUploadsResult struct {
 	MaxUploads         int            `xml:"MaxUploads"`
 	IsTruncated        bool           `xml:"IsTruncated"`
 	Uploads            []listedUpload `xml:"Upload"`
+	CommonPrefixes     []commonPrefix `xml:"CommonPrefixes"`
+}
+
+// uploadListing is the (key, upload ID)-ordered view ListMultipartUploads
+// pages through.
+type uploadListing struct {
+	prefix, delimiter         string
+	keyMarker, uploadIDMarker string
+	max                       int
+}
+
+// after reports whether u comes after the markers. upload-id-marker
+// counts only together with key-marker, as the reference says.
+func (l uploadListing) after(u *multipartUpload) bool {
+	if l.keyMarker == "" || u.key > l.keyMarker {
+		return true
+	}
+	return l.uploadIDMarker != "" && u.key == l.keyMarker && u.id > l.uploadIDMarker
 }
 
 // listMultipartUploads lists the bucket's open uploads in (key, upload ID)
-// order. A VOD credential is scoped to its own object, so the list holds
-// only uploads of keys the caller's credential may touch. Delimiter is
-// echoed but not grouped on.
+// order, grouping keys that share prefix…delimiter into CommonPrefixes,
+// each of which counts as one entry against max-uploads. A VOD credential
+// is scoped to its own object, so the list holds only uploads of keys the
+// caller's credential may touch. NextKeyMarker and NextUploadIdMarker name
+// the last entry listed, truncated or not, as in the reference's examples.
 func (s *Server) listMultipartUploads(w http.ResponseWriter, q *ossRequest) error {
 	maxUploads, err := queryInt(q.query, "max-uploads", maxListUploads, 1, maxListUploads)
 	if err != nil {
 		return err
 	}
-	prefix := q.query.Get("prefix")
-	keyMarker, idMarker := q.query.Get("key-marker"), q.query.Get("upload-id-marker")
-	after := func(u *multipartUpload) bool {
-		if keyMarker == "" || u.key > keyMarker {
-			return true
-		}
-		return idMarker != "" && u.key == keyMarker && u.id > idMarker
+	l := uploadListing{
+		prefix: q.query.Get("prefix"), delimiter: q.query.Get("delimiter"),
+		keyMarker: q.query.Get("key-marker"), uploadIDMarker: q.query.Get("upload-id-marker"),
+		max: maxUploads,
 	}
-
 	var ups []listedUpload
 	s.mu.Lock()
 	for _, u := range s.uploads {
-		if u.bucket == q.bucket && strings.HasPrefix(u.key, prefix) && q.cred.allows(u.bucket, u.key) && after(u) {
-			ups = append(ups, listedUpload{Key: u.key, UploadID: u.id, Initiated: u.initiated.UTC().Format(ossTimeFormat)})
+		if u.bucket == q.bucket && strings.HasPrefix(u.key, l.prefix) && q.cred.allows(u.bucket, u.key) && l.after(u) {
+			ups = append(ups, listedUpload{Key: u.key, UploadID: u.id, StorageClass: "Standard",
+				Initiated: formatOSSTime(u.initiated)})
 		}
 	}
 	s.mu.Unlock()
-
 	slices.SortFunc(ups, func(a, b listedUpload) int {
 		return cmp.Or(strings.Compare(a.Key, b.Key), strings.Compare(a.UploadID, b.UploadID))
 	})
+
 	res := listUploadsResult{
 		EncodingType:   encodingType(q),
 		Bucket:         q.bucket,
-		KeyMarker:      encodeKey(q, keyMarker),
-		UploadIDMarker: idMarker,
-		Delimiter:      encodeKey(q, q.query.Get("delimiter")),
-		Prefix:         encodeKey(q, prefix),
+		KeyMarker:      encodeKey(q, l.keyMarker),
+		UploadIDMarker: l.uploadIDMarker,
+		Delimiter:      encodeKey(q, l.delimiter),
+		Prefix:         encodeKey(q, l.prefix),
 		MaxUploads:     maxUploads,
-		IsTruncated:    len(ups) > maxUploads,
 	}
-	if res.IsTruncated {
-		ups = ups[:maxUploads]
-		last := ups[len(ups)-1]
-		res.NextKeyMarker, res.NextUploadIDMarker = encodeKey(q, last.Key), last.UploadID
+	res.Uploads, res.CommonPrefixes, res.IsTruncated, res.NextKeyMarker, res.NextUploadIDMarker = l.page(ups)
+	for i := range res.Uploads {
+		res.Uploads[i].Key = encodeKey(q, res.Uploads[i].Key)
 	}
-	for i := range ups {
-		ups[i].Key = encodeKey(q, ups[i].Key)
+	for i := range res.CommonPrefixes {
+		res.CommonPrefixes[i].Prefix = encodeKey(q, res.CommonPrefixes[i].Prefix)
 	}
-	res.Uploads = ups
+	res.NextKeyMarker = encodeKey(q, res.NextKeyMarker)
 	return writeOSSXML(w, res)
 }
 
-// queryInt reads an integer parameter: def when absent, InvalidArgument
-// below lo or unparsable, clamped to hi.
+// page cuts the sorted uploads after the markers into at most l.max
+// entries, an entry being an upload or a common prefix, and returns the
+// markers of the last entry.
+func (l uploadListing) page(sorted []listedUpload) (ups []listedUpload, cps []commonPrefix, truncated bool, nextKey, nextID string) {
+	n := 0
+	for _, u := range sorted {
+		cp, grouped := l.commonPrefix(u.Key)
+		if grouped && (len(cps) > 0 && cps[len(cps)-1].Prefix == cp || cp <= l.keyMarker) {
+			continue // already listed, or listed on an earlier page
+		}
+		if n == l.max {
+			return ups, cps, true, nextKey, nextID
+		}
+		n++
+		if grouped {
+			cps = append(cps, commonPrefix{Prefix: cp})
+			nextKey, nextID = cp, ""
+			continue
+		}
+		ups = append(ups, u)
+		nextKey, nextID = u.Key, u.UploadID
+	}
+	return ups, cps, false, nextKey, nextID
+}
+
+// commonPrefix returns the prefix…delimiter group key belongs to, if any.
+func (l uploadListing) commonPrefix(key string) (string, bool) {
+	if l.delimiter == "" {
+		return "", false
+	}
+	rest := key[len(l.prefix):]
+	i := strings.Index(rest, l.delimiter)
+	if i < 0 {
+		return "", false
+	}
+	return l.prefix + rest[:i+len(l.delimiter)], true
+}
+
+// queryInt reads an integer parameter: def when absent or empty (oss2
+// sends part-number-marker= and OSS answers 200), InvalidArgument below lo
+// or unparsable, clamped to hi.
 func queryInt(query url.Values, name string, def, lo, hi int) (int, error) {
-	if !query.Has(name) {
+	raw := query.Get(name)
+	if raw == "" {
 		return def, nil
 	}
-	v, err := strconv.Atoi(query.Get(name))
+	v, err := strconv.Atoi(raw)
 	if err != nil || v < lo {
 		return 0, errInvalidArgument("Argument " + name + " is not valid.")
 	}
 	return min(v, hi), nil
 }
 
-// encodingType echoes encoding-type=url, the only value OSS accepts.
+// encodingType echoes encoding-type=url, the only value OSS accepts; an
+// empty or other value encodes nothing.
 func encodingType(q *ossRequest) string {
 	if strings.EqualFold(q.query.Get("encoding-type"), "url") {
 		return "url"

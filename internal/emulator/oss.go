@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,6 +19,7 @@ type ossRequest struct {
 	op        string // operation name, as counted in Counters.Requests
 	bucket    string
 	key       string // "" for bucket operations
+	addr      ossAddress
 	query     url.Values
 	cred      stsCredential // the credential that signed the request
 	faults    requestFaults
@@ -31,14 +33,14 @@ type ossOp struct {
 	upload bool // carries an object body, which an injected reset can cut
 }
 
-// serveOSS answers a path-style OSS request (/bucket/key).
+// serveOSS answers an OSS request, virtual-hosted or path style.
 func (s *Server) serveOSS(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	q := &ossRequest{r: r, requestID: newRequestID(), query: r.URL.Query()}
+	q := &ossRequest{r: r, requestID: newOSSRequestID(), query: r.URL.Query()}
 	h := w.Header()
 	h.Set("x-oss-request-id", q.requestID)
 	h.Set("Server", "AliyunOSS")
-	sw := &ossStatusWriter{ResponseWriter: w, status: http.StatusOK}
+	sw := &ossStatusWriter{ResponseWriter: w, status: http.StatusOK, start: start}
 
 	err := s.dispatchOSS(sw, q)
 	switch {
@@ -56,12 +58,18 @@ func (s *Server) serveOSS(w http.ResponseWriter, r *http.Request) {
 // The order follows OSS: a missing bucket is reported before credentials
 // are looked at, and injected faults hit before anything else.
 func (s *Server) dispatchOSS(w http.ResponseWriter, q *ossRequest) error {
-	bucket, key, err := splitOSSPath(q.r.URL.EscapedPath())
+	addr, err := s.resolveOSS(q.r)
 	if err != nil {
 		return err
 	}
-	q.bucket, q.key = bucket, key
-	op, err := routeOSS(q.r.Method, bucket, key, q.query)
+	q.addr, q.bucket, q.key = addr, addr.bucket, addr.key
+	if q.r.Method == http.MethodOptions {
+		q.op = "Options"
+		s.count(q.op)
+		return s.preflight(w, q)
+	}
+	s.corsActual(w, q.r)
+	op, err := routeOSS(q.r.Method, q.bucket, q.key, q.query)
 	if err != nil {
 		return err
 	}
@@ -83,22 +91,6 @@ func (s *Server) dispatchOSS(w http.ResponseWriter, q *ossRequest) error {
 		return s.serveMalformed(w, q, op, m)
 	}
 	return op.handle(s, w, q)
-}
-
-// splitOSSPath splits an escaped path-style path into bucket and key. The
-// SDK escapes the whole key, slashes included, so it is unescaped in one
-// piece after the first slash.
-func splitOSSPath(escaped string) (bucket, key string, err error) {
-	b, k, _ := strings.Cut(strings.TrimPrefix(escaped, "/"), "/")
-	bucket, err = url.PathUnescape(b)
-	if err != nil {
-		return "", "", newOSSError(http.StatusBadRequest, "InvalidURI", "Couldn't parse the specified URI.")
-	}
-	key, err = url.PathUnescape(k)
-	if err != nil {
-		return "", "", newOSSError(http.StatusBadRequest, "InvalidURI", "Couldn't parse the specified URI.")
-	}
-	return bucket, key, nil
 }
 
 // routeOSS picks the operation from method, key and sub-resources.
@@ -173,6 +165,10 @@ func validateObjectKey(key string) error {
 	return nil
 }
 
+// newOSSRequestID returns an x-oss-request-id in OSS's form: 24
+// upper-case hex digits (e.g. 534B371674E88A4D8906****).
+func newOSSRequestID() string { return strings.ToUpper(randomHex(12)) }
+
 // ossDelay waits d unless the client goes away first.
 func ossDelay(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
@@ -188,14 +184,19 @@ func ossDelay(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// ossStatusWriter remembers the status for the request log.
+// ossStatusWriter remembers the status for the request log and stamps
+// x-oss-server-time, the milliseconds OSS spent on the request, which OSS
+// sends with every answer ("Common response headers"; the reference's
+// examples show it on successes and errors).
 type ossStatusWriter struct {
 	http.ResponseWriter
 	status int
+	start  time.Time
 }
 
 func (w *ossStatusWriter) WriteHeader(status int) {
 	w.status = status
+	w.Header().Set("x-oss-server-time", strconv.FormatInt(time.Since(w.start).Milliseconds(), 10))
 	w.ResponseWriter.WriteHeader(status)
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,8 +14,8 @@ import (
 	"time"
 )
 
-// maxOSSClockSkew is how far a request's Date may be from the server's
-// clock before OSS answers RequestTimeTooSkewed.
+// maxOSSClockSkew is how far a request's signing date (x-oss-date or Date)
+// may be from the server's clock before OSS answers RequestTimeTooSkewed.
 const maxOSSClockSkew = 15 * time.Minute
 
 // ossSignature is what a request presents to authenticate: either the
@@ -23,7 +24,7 @@ type ossSignature struct {
 	accessKeyID string
 	signature   string
 	token       string
-	date        string // Date header, or the Expires parameter of a URL
+	date        string // signing date (x-oss-date, else Date), or the Expires parameter of a URL
 	presigned   bool
 }
 
@@ -32,7 +33,10 @@ type ossSignature struct {
 // stays inside that credential's scope.
 func (s *Server) authorizeOSS(q *ossRequest, object bool) error {
 	if !s.ossBucketExists(q.bucket) {
-		return newOSSError(http.StatusNotFound, "NoSuchBucket", "The specified bucket does not exist.")
+		return errNoSuchBucket(q.bucket)
+	}
+	if q.addr.wrongEndpoint {
+		return s.errWrongEndpoint(q.bucket)
 	}
 	cred, err := s.authenticateOSS(q)
 	if err != nil {
@@ -46,8 +50,10 @@ func (s *Server) authorizeOSS(q *ossRequest, object bool) error {
 		return err
 	}
 	if !cred.allows(q.bucket, q.key) {
-		return errAccessDenied("You have no right to access this object: " +
-			"the security token does not grant access to this key.")
+		// What OSS answers when an STS token's policy does not allow the
+		// request (OSS EC page 0003-00000301; "Access denied by
+		// authorizer's policy" troubleshooting page).
+		return errAccessDenied("Access denied by authorizer's policy.").withEC("0003-00000301")
 	}
 	return nil
 }
@@ -60,12 +66,10 @@ func (s *Server) authenticateOSS(q *ossRequest) (stsCredential, error) {
 		return stsCredential{}, err
 	}
 	cred, ok := s.ossCredential(sig.accessKeyID)
-	if !ok {
-		return stsCredential{}, errInvalidAccessKeyID("")
-	}
-	if sig.token == "" {
-		return stsCredential{}, errInvalidAccessKeyID(
-			" An STS AccessKeyId is valid only with its security token (x-oss-security-token).")
+	// An STS AccessKeyId without its token is not a key OSS knows either.
+	if !ok || sig.token == "" {
+		return stsCredential{}, newOSSError(http.StatusForbidden, "InvalidAccessKeyId",
+			"The OSS Access Key Id you provided does not exist in our records.").withEC("0002-00000902")
 	}
 	if subtle.ConstantTimeCompare([]byte(sig.token), []byte(cred.SecurityToken)) != 1 {
 		return stsCredential{}, newOSSError(http.StatusForbidden, "InvalidSecurityToken",
@@ -73,23 +77,38 @@ func (s *Server) authenticateOSS(q *ossRequest) (stsCredential, error) {
 	}
 	if s.now().After(cred.Expires) {
 		return stsCredential{}, newOSSError(http.StatusForbidden, "SecurityTokenExpired",
-			"The security token you provided has expired.")
+			"The security token you provided has expired.").withEC("0002-00000007")
 	}
 	if err := checkOSSTime(sig); err != nil {
 		return stsCredential{}, err
 	}
-	want := signOSS(cred.AccessKeySecret, ossStringToSign(q.r, q.query, q.bucket, q.key, sig.date))
-	if !hmac.Equal([]byte(want), []byte(sig.signature)) {
-		return stsCredential{}, newOSSError(http.StatusForbidden, "SignatureDoesNotMatch",
-			"The request signature we calculated does not match the signature you provided. "+
-				"Check your key and signing method.")
+	stringToSign := ossStringToSign(q.r, q.query, q.bucket, q.key, sig.date)
+	if want := signOSS(cred.AccessKeySecret, stringToSign); !hmac.Equal([]byte(want), []byte(sig.signature)) {
+		return stsCredential{}, errSignatureDoesNotMatch(sig, stringToSign)
 	}
 	return cred, nil
 }
 
-func errInvalidAccessKeyID(detail string) *ossError {
-	return newOSSError(http.StatusForbidden, "InvalidAccessKeyId",
-		"The OSS Access Key Id you provided does not exist in our records."+detail)
+// errSignatureDoesNotMatch tells the client what OSS signed, as OSS does
+// ("OSS signature errors" troubleshooting page, help.aliyun.com 108790):
+// OSSAccessKeyId, SignatureProvided, StringToSign and its bytes in hex,
+// and for a header signature EC 0002-00000040. The string to sign holds
+// the request's own x-oss-* headers, the security token included, never
+// the AccessKey secret.
+func errSignatureDoesNotMatch(sig ossSignature, stringToSign string) *ossError {
+	var hexBytes strings.Builder
+	for i := 0; i < len(stringToSign); i++ {
+		fmt.Fprintf(&hexBytes, "%02X ", stringToSign[i])
+	}
+	e := newOSSError(http.StatusForbidden, "SignatureDoesNotMatch",
+		"The request signature we calculated does not match the signature you provided. "+
+			"Check your key and signing method.").
+		with("OSSAccessKeyId", sig.accessKeyID).with("SignatureProvided", sig.signature).
+		with("StringToSign", stringToSign).with("StringToSignBytes", hexBytes.String())
+	if !sig.presigned {
+		e = e.withEC("0002-00000040")
+	}
+	return e
 }
 
 // parseOSSSignature reads the signature from a presigned URL's query or
@@ -123,12 +142,25 @@ func parseOSSSignature(r *http.Request, query url.Values) (ossSignature, error) 
 	return ossSignature{
 		accessKeyID: id,
 		signature:   signature,
-		date:        r.Header.Get("Date"),
+		date:        signingDate(r.Header),
 		token:       r.Header.Get("x-oss-security-token"),
 	}, nil
 }
 
-// checkOSSTime rejects a stale Date or an expired presigned URL. It uses
+// signingDate is the request time a V1 header signature covers: x-oss-date
+// when the request has one, else Date. OSS "Include a V1 signature in the
+// Authorization header": the value "is taken from the Date or the
+// x-oss-date header; when both are present, x-oss-date prevails". ali-oss
+// (lib/common/utils/createRequest.js) sends only x-oss-date, because a
+// browser cannot set Date.
+func signingDate(h http.Header) string {
+	if d := h.Get("x-oss-date"); d != "" {
+		return d
+	}
+	return h.Get("Date")
+}
+
+// checkOSSTime rejects a stale signing date or an expired presigned URL. It uses
 // the wall clock, not Options.Now: Now ages credentials, and moving it must
 // not make every request look skewed.
 func checkOSSTime(sig ossSignature) error {
@@ -136,17 +168,24 @@ func checkOSSTime(sig ossSignature) error {
 	if sig.presigned {
 		exp, err := strconv.ParseInt(sig.date, 10, 64)
 		if err != nil || now.Unix() > exp {
-			return errAccessDenied("Request has expired.")
+			return errAccessDenied("Request has expired.").withEC("0002-00000069")
 		}
 		return nil
 	}
-	date, err := http.ParseTime(sig.date)
-	if err != nil {
+	if sig.date == "" {
 		return errAccessDenied("OSS authentication requires a valid Date.")
 	}
+	date, err := http.ParseTime(sig.date)
+	if err != nil {
+		// OSS EC page 0002-00000505: the time parameter cannot be parsed.
+		return errAccessDenied("OSS authentication requires a valid Date.").withEC("0002-00000505")
+	}
 	if d := now.Sub(date); d > maxOSSClockSkew || d < -maxOSSClockSkew {
+		// ServerTime is what ali-oss's browser client reads to correct its
+		// clock and retry (lib/browser/client.js requestError).
 		return newOSSError(http.StatusForbidden, "RequestTimeTooSkewed",
-			"The difference between the request time and the current time is too large.")
+			"The difference between the request time and the current time is too large.").
+			with("ServerTime", formatOSSTime(now)).withEC("0002-00000504")
 	}
 	return nil
 }

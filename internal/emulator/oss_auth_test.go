@@ -2,6 +2,9 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/xml"
 	"io"
 	"net/http"
@@ -107,7 +110,9 @@ func TestOSSRejectsBadCredentials(t *testing.T) {
 			requireServiceError(t, err, tt.status, tt.code)
 			assert.False(t, srv.objectExists(testBucket, target), "a rejected PUT stores nothing")
 			assert.NotContains(t, serviceError(t, err).RawMessage, c.AccessKeySecret)
-			assert.NotContains(t, serviceError(t, err).RawMessage, c.SecurityToken)
+			if tt.code != "SignatureDoesNotMatch" { // its StringToSign holds x-oss-security-token, as OSS's does
+				assert.NotContains(t, serviceError(t, err).RawMessage, c.SecurityToken)
+			}
 		})
 	}
 }
@@ -216,4 +221,73 @@ func TestOSSStringToSignCanonicalization(t *testing.T) {
 		"x-oss-meta-a:1\nx-oss-meta-b:2\nx-oss-security-token:tok\n" +
 		"/b/dir/k y.mp4?partNumber=3&uploadId=ABC&uploads"
 	assert.Equal(t, want, got)
+}
+
+// aliOSSRequest builds a PUT the way ali-oss 6.23.0 does
+// (lib/common/utils/createRequest.js, lib/common/signUtils.js): the time
+// goes in x-oss-date only and fills the Date slot of the string to sign,
+// where x-oss-date also appears among the canonical x-oss-* headers. The
+// string to sign is written out here rather than taken from the emulator.
+func aliOSSRequest(t *testing.T, srv *Server, c *stsCredential, key string, body []byte, xOSSDate, date, signedDate string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, srv.URL+"/"+c.Bucket+"/"+key, bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "video/mp4")
+	req.Header.Set("x-oss-user-agent", "aliyun-sdk-js/6.23.0 Chrome 120.0 on OS X 10.15")
+	req.Header.Set("x-oss-security-token", c.SecurityToken)
+	if xOSSDate != "" {
+		req.Header.Set("x-oss-date", xOSSDate)
+	}
+	if date != "" {
+		req.Header.Set("Date", date)
+	}
+	canon := ""
+	if xOSSDate != "" {
+		canon += "x-oss-date:" + xOSSDate + "\n"
+	}
+	canon += "x-oss-security-token:" + c.SecurityToken + "\n" +
+		"x-oss-user-agent:aliyun-sdk-js/6.23.0 Chrome 120.0 on OS X 10.15\n"
+	sts := "PUT\n\nvideo/mp4\n" + signedDate + "\n" + canon + "/" + c.Bucket + "/" + key
+	mac := hmac.New(sha1.New, []byte(c.AccessKeySecret))
+	mac.Write([]byte(sts))
+	req.Header.Set("Authorization", "OSS "+c.AccessKeyID+":"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	return req
+}
+
+func TestOSSSigningDateXOSSDate(t *testing.T) {
+	t.Parallel()
+	srv := newOSSServer(t, Options{})
+	const key = "sv/xdate/x.mp4"
+	c := issue(srv, key)
+	now := time.Now().UTC().Format(http.TimeFormat)
+	stale := time.Now().Add(-20 * time.Minute).UTC().Format(http.TimeFormat)
+	tests := []struct {
+		name                   string
+		xOSSDate, date, signed string
+		status                 int
+		code                   string
+	}{
+		{"x-oss-date only, as ali-oss sends", now, "", now, http.StatusOK, ""},
+		{"x-oss-date wins over a stale Date", now, stale, now, http.StatusOK, ""},
+		{"a stale x-oss-date is skewed even with a fresh Date", stale, now, stale, http.StatusForbidden, "RequestTimeTooSkewed"},
+		{"signing Date when x-oss-date is present", now, stale, stale, http.StatusForbidden, "SignatureDoesNotMatch"},
+		{"unparsable x-oss-date", "yesterday", "", "yesterday", http.StatusForbidden, "AccessDenied"},
+		{"neither header", "", "", "", http.StatusForbidden, "AccessDenied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			body := []byte("browser upload")
+			req := aliOSSRequest(t, srv, c, key, body, tt.xOSSDate, tt.date, tt.signed)
+			resp, raw := doRaw(t, srv.Client(), req)
+			require.Equal(t, tt.status, resp.StatusCode, string(raw))
+			if tt.code != "" {
+				assert.Contains(t, string(raw), "<Code>"+tt.code+"</Code>")
+				return
+			}
+			got, err := srv.Object(testBucket, key)
+			require.NoError(t, err)
+			assert.Equal(t, body, got)
+		})
+	}
 }

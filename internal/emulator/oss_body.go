@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"hash"
@@ -35,7 +36,7 @@ func uploadBody(q *ossRequest) (io.Reader, error) {
 	if v := r.Header.Get("Content-MD5"); v != "" {
 		sum, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(sum) != md5.Size {
-			return nil, errInvalidDigest()
+			return nil, errInvalidDigest("0017-00000502")
 		}
 		body.md5, body.wantMD5 = md5.New(), sum
 	}
@@ -85,7 +86,7 @@ func (b *checkedBody) atEOF() error {
 		return errIncompleteBody()
 	}
 	if b.md5 != nil && !bytes.Equal(b.md5.Sum(nil), b.wantMD5) {
-		return errInvalidDigest()
+		return errInvalidDigest("0017-00000503")
 	}
 	return io.EOF
 }
@@ -143,6 +144,9 @@ func resetConnection(w http.ResponseWriter, r *http.Request) {
 	}
 	if conn == nil {
 		return
+	}
+	if tc, ok := conn.(*tls.Conn); ok {
+		conn = tc.NetConn() // reset the TCP connection under TLS
 	}
 	if tcp, ok := conn.(*net.TCPConn); ok {
 		_ = tcp.SetLinger(0) // close sends RST instead of FIN

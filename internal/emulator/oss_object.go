@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -30,15 +32,31 @@ func (s *Server) putObject(w http.ResponseWriter, q *ossRequest) error {
 	h := w.Header()
 	h.Set("ETag", info.ETag)
 	h.Set(crcHeader, formatCRC(info.CRC64))
+	s.setContentMD5(h, info.ETag)
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// setContentMD5 sends the body's MD5 in base64, as OSS answers PutObject
+// and UploadPart (Content-MD5 in the recorded answers of
+// alibabacloud-oss-go-sdk-v2). StorageDiscard computes no MD5, so it
+// sends none.
+func (s *Server) setContentMD5(h http.Header, etag string) {
+	if s.opts.Storage == StorageDiscard {
+		return
+	}
+	sum, err := hex.DecodeString(strings.Trim(etag, `"`))
+	if err != nil {
+		return
+	}
+	h.Set("Content-MD5", base64.StdEncoding.EncodeToString(sum))
 }
 
 func (s *Server) getObject(w http.ResponseWriter, q *ossRequest) error {
 	info, rc, err := s.store.open(q.bucket, q.key)
 	switch {
 	case errors.Is(err, errNotFound):
-		return errNoSuchKey()
+		return errNoSuchKey(q.key)
 	case errors.Is(err, errDiscarded):
 		return errNotImplemented("GetObject with StorageDiscard, which keeps no object bytes")
 	case err != nil:
@@ -69,7 +87,7 @@ func (s *Server) getObject(w http.ResponseWriter, q *ossRequest) error {
 func (s *Server) headObject(w http.ResponseWriter, q *ossRequest) error {
 	info, err := s.store.stat(q.bucket, q.key)
 	if errors.Is(err, errNotFound) {
-		return errNoSuchKey()
+		return errNoSuchKey(q.key)
 	}
 	if err != nil {
 		return fmt.Errorf("head object %s/%s: %w", q.bucket, q.key, err)

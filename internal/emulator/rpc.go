@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
@@ -40,25 +41,34 @@ func newRPCError(status int, code, message string) *rpcError {
 	return &rpcError{status: status, code: code, message: message}
 }
 
+// missingParam is POP's answer to a parameter the API's metadata marks
+// required ("required": true in aliyun-openapi-meta): the gateway checks
+// it before the service sees the request.
 func missingParam(name string) *rpcError {
 	return newRPCError(http.StatusBadRequest, "Missing"+name, name+" is mandatory for this action.")
 }
 
-func invalidParam(name, why string) *rpcError {
-	msg := "The specified parameter " + name + " is not valid."
-	if why != "" {
-		msg += " " + why
-	}
-	return newRPCError(http.StatusBadRequest, "InvalidParameter", msg)
+// missingParameter is VOD's own answer to a parameter that only some
+// requests need, such as ImageIds with DeleteImageType=ImageId (VOD's
+// common error codes: MissingParameter, 400).
+func missingParameter(name string) *rpcError {
+	return newRPCError(http.StatusBadRequest, "MissingParameter",
+		`The input parameter "`+name+`" that is mandatory for processing this request is not supplied.`)
+}
+
+// invalidParam is VOD's InvalidParameter (common error codes, 400).
+func invalidParam(name string) *rpcError {
+	return newRPCError(http.StatusBadRequest, "InvalidParameter", "The specified parameter "+name+" is not valid.")
 }
 
 // readParams merges query and form parameters. The SDK sends everything in
 // the query with an empty form body, but POP accepts either, and a request
-// signed over both must verify over both.
+// signed over both must verify over both. Undecodable parameters get POP's
+// RequestParameterMalformed.
 func readParams(w http.ResponseWriter, r *http.Request) (rpcParams, *rpcError) {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	if err := r.ParseForm(); err != nil {
-		return nil, newRPCError(http.StatusBadRequest, "InvalidParameter", "The request parameters are not well formed.")
+		return nil, newRPCError(http.StatusBadRequest, "RequestParameterMalformed", "Request parameters has malformed encoded characters.")
 	}
 	p := make(rpcParams, len(r.Form))
 	for k, vs := range r.Form {
@@ -111,7 +121,7 @@ func signRPC(toSign, secret string) string {
 // and the nonce, in that order, so a request that fails verification never
 // burns its nonce.
 func (s *Server) authenticate(method string, p rpcParams) *rpcError {
-	// Format is optional (JSON by default); the rest are mandatory, checked
+	// Format is optional (XML by default); the rest are mandatory, checked
 	// in the order POP reports them.
 	for _, name := range []string{"Version", "AccessKeyId", "SignatureMethod", "Timestamp",
 		"SignatureVersion", "SignatureNonce", "Signature"} {
@@ -123,9 +133,10 @@ func (s *Server) authenticate(method string, p rpcParams) *rpcError {
 		return newRPCError(http.StatusBadRequest, "InvalidVersion", "Specified parameter Version is not valid.")
 	}
 	if f := strings.ToUpper(p.get("Format")); f != "" && f != "JSON" && f != "XML" {
-		return invalidParam("Format", "")
+		return newRPCError(http.StatusBadRequest, "InvalidParameter.Format", "Specified parameter Format is not valid.")
 	}
-	if p.get("SignatureMethod") != "HMAC-SHA1" || p.get("SignatureVersion") != "1.0" {
+	// VOD's "Common parameters" example signs with SignatureMethod=Hmac-SHA1.
+	if !strings.EqualFold(p.get("SignatureMethod"), "HMAC-SHA1") || p.get("SignatureVersion") != "1.0" {
 		return newRPCError(http.StatusBadRequest, "InvalidSignatureMethod", "Specified signature method or version is not supported.")
 	}
 	if err := s.checkTimestamp(p.get("Timestamp")); err != nil {
@@ -148,9 +159,12 @@ func (s *Server) authenticate(method string, p rpcParams) *rpcError {
 // checkTimestamp compares against the wall clock, not Options.Now: the SDK
 // stamps requests with the real time, and tests move Options.Now to age
 // credentials without wanting every VOD call to fail.
+//
+// The format is exactly yyyy-MM-ddTHH:mm:ssZ: POP refuses fractional
+// seconds with InvalidTimeStamp.Format, which Go's parser would accept.
 func (s *Server) checkTimestamp(ts string) *rpcError {
 	t, err := time.Parse("2006-01-02T15:04:05Z", ts)
-	if err != nil {
+	if err != nil || len(ts) != len("2006-01-02T15:04:05Z") {
 		return newRPCError(http.StatusBadRequest, "InvalidTimeStamp.Format",
 			"Specified time stamp or date value is not well formatted.")
 	}
@@ -185,12 +199,24 @@ func (s *Server) useNonce(nonce string) *rpcError {
 // hostID is what VOD reports as HostId: its regional endpoint.
 func (s *Server) hostID() string { return "vod." + s.Region + ".aliyuncs.com" }
 
+// errorBody is POP's error answer, fields in the order POP writes them.
 type errorBody struct {
-	RequestID string `json:"RequestId" xml:"RequestId"`
-	HostID    string `json:"HostId" xml:"HostId"`
-	Code      string `json:"Code" xml:"Code"`
-	Message   string `json:"Message" xml:"Message"`
-	Recommend string `json:"Recommend" xml:"Recommend"`
+	RequestID string `json:"RequestId"`
+	HostID    string `json:"HostId"`
+	Code      string `json:"Code"`
+	Message   string `json:"Message"`
+	Recommend string `json:"Recommend"`
+}
+
+// xmlErrorBody is errorBody as POP writes it in XML: Recommend is CDATA.
+type xmlErrorBody struct {
+	RequestID string `xml:"RequestId"`
+	HostID    string `xml:"HostId"`
+	Code      string `xml:"Code"`
+	Message   string `xml:"Message"`
+	Recommend struct {
+		URL string `xml:",cdata"`
+	} `xml:"Recommend"`
 }
 
 // writeRPCError answers with e and counts it.
@@ -201,10 +227,21 @@ func (s *Server) writeRPCError(w http.ResponseWriter, format string, e *rpcError
 		HostID:    s.hostID(),
 		Code:      e.code,
 		Message:   e.message,
-		Recommend: "https://next.api.aliyun.com/troubleshoot?q=" + url.QueryEscape(e.code) + "&product=vod",
+	}
+	body.Recommend = "https://api.aliyun.com/troubleshoot?q=" + url.QueryEscape(e.code) +
+		"&product=vod&requestId=" + body.RequestID
+	if isXML(format) {
+		x := xmlErrorBody{RequestID: body.RequestID, HostID: body.HostID, Code: body.Code, Message: body.Message}
+		x.Recommend.URL = body.Recommend
+		writeRPCBody(w, format, e.status, "Error", x)
+		return
 	}
 	writeRPCBody(w, format, e.status, "Error", body)
 }
+
+// isXML tells the answer format: XML unless Format asks for JSON, as VOD's
+// "Common parameters" give XML as the default.
+func isXML(format string) bool { return !strings.EqualFold(format, "JSON") }
 
 // writeRPCResult answers 200 with v, whose root element in XML is
 // <Action>Response.
@@ -217,12 +254,12 @@ func writeRPCBody(w http.ResponseWriter, format string, status int, root string,
 		b   []byte
 		err error
 	)
-	if strings.EqualFold(format, "XML") {
+	if isXML(format) {
 		w.Header().Set("Content-Type", "text/xml;charset=utf-8")
 		b, err = marshalXMLRoot(root, v)
 	} else {
 		w.Header().Set("Content-Type", "application/json;charset=utf-8")
-		b, err = json.Marshal(v)
+		b, err = marshalJSON(v)
 	}
 	if err != nil {
 		http.Error(w, "emulator: encode response: "+err.Error(), http.StatusInternalServerError)
@@ -232,9 +269,25 @@ func writeRPCBody(w http.ResponseWriter, format string, status int, root string,
 	_, _ = w.Write(b)
 }
 
+// xmlDeclaration is the one POP writes, quotes and all, with no line
+// break before the root element.
+const xmlDeclaration = "<?xml version='1.0' encoding='UTF-8'?>"
+
+// marshalJSON writes v without escaping <, > and &, which POP leaves as
+// they are (URLs in answers carry & unescaped).
+func marshalJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
 func marshalXMLRoot(root string, v any) ([]byte, error) {
 	var b strings.Builder
-	b.WriteString(xml.Header)
+	b.WriteString(xmlDeclaration)
 	enc := xml.NewEncoder(&b)
 	if err := enc.EncodeElement(v, xml.StartElement{Name: xml.Name{Local: root}}); err != nil {
 		return nil, err

@@ -169,7 +169,7 @@ type storeKey struct{ bucket, key string }
 // elsewhere (a directory) or nowhere (discard). Its mutex also guards the
 // embedding store's other state.
 type objectIndex struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards objects and the embedding store's own maps
 	objects map[storeKey]objectInfo
 }
 

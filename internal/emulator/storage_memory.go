@@ -10,7 +10,7 @@ import (
 // memoryStore keeps objects and parts as byte slices, so tests can compare
 // bytes. Its mutex guards only the maps; bodies are read outside it.
 type memoryStore struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards objects and parts, not the slices they hold
 	objects map[storeKey]memoryObject
 	parts   map[string][]byte // by blob handle
 }

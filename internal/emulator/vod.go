@@ -31,6 +31,7 @@ type mediaRecord struct {
 	CoverURL        string
 	CateID          int64
 	Tags            string
+	ReferenceID     string // the caller's own ID for a video, unique per account
 	TemplateGroupID string
 	WorkflowID      string
 	AppID           string
@@ -85,6 +86,8 @@ func (s *Server) vodHandler(action string) (rpcHandler, bool) {
 		return s.deleteImage, true
 	case "DeleteAttachedMedia":
 		return s.deleteAttachedMedia, true
+	case "DeleteVideo":
+		return s.deleteVideo, true
 	}
 	return nil, false
 }
@@ -160,6 +163,46 @@ func (s *Server) addMedia(m *mediaRecord) {
 	s.mu.Lock()
 	s.media[m.ID] = m
 	s.mu.Unlock()
+}
+
+// addVideo stores a video record unless its ReferenceId is taken.
+func (s *Server) addVideo(m *mediaRecord) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m.ReferenceID != "" && s.videoByReferenceLocked(m.ReferenceID) != nil {
+		return false
+	}
+	s.media[m.ID] = m
+	return true
+}
+
+// unusedReferenceID refuses a ReferenceId another video has.
+func (s *Server) unusedReferenceID(_ rpcParams, _, v string) *rpcError {
+	if s.videoByReference(v) != nil {
+		return errReferenceIDUsed()
+	}
+	return nil
+}
+
+// errReferenceIDUsed answers a ReferenceId that is not unique. VOD
+// documents the uniqueness, not the code; InvalidParameter is the
+// emulator's choice.
+func errReferenceIDUsed() *rpcError { return invalidParam("ReferenceId") }
+
+func (s *Server) videoByReference(ref string) *mediaRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.videoByReferenceLocked(ref)
+}
+
+// videoByReferenceLocked finds a video by ReferenceId; s.mu held.
+func (s *Server) videoByReferenceLocked(ref string) *mediaRecord {
+	for _, m := range s.media {
+		if m.Kind == kindVideo && m.ReferenceID == ref {
+			return m
+		}
+	}
+	return nil
 }
 
 // lookupMedia returns the record of id if it is of kind.

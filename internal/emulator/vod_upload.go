@@ -39,10 +39,12 @@ type videoInfoResult struct {
 	Video     videoInfo `json:"Video" xml:"Video"`
 }
 
-// videoInfo carries the GetVideoInfo fields the emulator can know; media
-// processing results (Duration, snapshots) are never produced.
+// videoInfo carries the GetVideoInfo fields the emulator can know, with
+// the JSON types of the API (Size and CateId numbers); media processing
+// results (Duration, Snapshots, AuditStatus) are never produced.
 type videoInfo struct {
 	VideoID          string `json:"VideoId" xml:"VideoId"`
+	ReferenceID      string `json:"ReferenceId,omitempty" xml:"ReferenceId,omitempty"`
 	Title            string `json:"Title" xml:"Title"`
 	Description      string `json:"Description,omitempty" xml:"Description,omitempty"`
 	Status           string `json:"Status" xml:"Status"`
@@ -57,7 +59,6 @@ type videoInfo struct {
 	StorageClass     string `json:"StorageClass" xml:"StorageClass"`
 	UserData         string `json:"UserData,omitempty" xml:"UserData,omitempty"`
 	CreationTime     string `json:"CreationTime" xml:"CreationTime"`
-	CreateTime       string `json:"CreateTime" xml:"CreateTime"`
 	ModificationTime string `json:"ModificationTime" xml:"ModificationTime"`
 }
 
@@ -68,6 +69,8 @@ const (
 	statusUploadSucc = "UploadSucc"
 )
 
+// errVideoNotFound is InvalidVideo.NotFound (404) as GetVideoInfo words it;
+// RefreshUploadVideo's reference gives "The video not exist.".
 func errVideoNotFound() *rpcError {
 	return newRPCError(http.StatusNotFound, "InvalidVideo.NotFound", "The video does not exist.")
 }
@@ -77,8 +80,11 @@ func (s *Server) createUploadVideo(p rpcParams) (any, *rpcError) {
 		return nil, err
 	}
 	rec := s.newRecord(kindVideo, p)
+	rec.ReferenceID = p.get("ReferenceId")
 	rec.Key, rec.Prefix = videoKey(fileExtension(p.get("FileName")))
-	s.addMedia(rec)
+	if !s.addVideo(rec) {
+		return nil, errReferenceIDUsed()
+	}
 	return s.videoResult(rec), nil
 }
 
@@ -105,13 +111,12 @@ func (s *Server) videoResult(rec *mediaRecord) uploadVideoResult {
 // refreshUploadVideo keeps the address (same key, same prefix) and issues a
 // fresh credential for it.
 func (s *Server) refreshUploadVideo(p rpcParams) (any, *rpcError) {
-	id := p.get("VideoId")
-	if id == "" {
-		return nil, missingParam("VideoId")
-	}
-	rec := s.lookupMedia(id, kindVideo)
-	if rec == nil {
-		return nil, errVideoNotFound()
+	rec, err := s.videoFor(p)
+	if err != nil {
+		if err.code == "InvalidVideo.NotFound" {
+			err.message = "The video not exist."
+		}
+		return nil, err
 	}
 	res := s.videoResult(rec)
 	s.mu.Lock()
@@ -125,8 +130,8 @@ func (s *Server) createUploadImage(p rpcParams) (any, *rpcError) {
 		return nil, err
 	}
 	rec := s.newRecord(kindImage, p)
-	rec.ImageType = strings.ToLower(defaultString(p.get("ImageType"), "default"))
-	ext := strings.ToLower(defaultString(p.get("ImageExt"), "png"))
+	rec.ImageType = strings.ToLower(p.get("ImageType"))
+	ext := strings.ToLower(defaultString(p.get("ImageExt"), "png")) // VOD's documented default
 	rec.FileName = p.get("OriginalFileName")
 	rec.Key = "image/" + rec.ImageType + "/" + strings.ToUpper(rec.ID) + "." + ext
 	s.addMedia(rec)
@@ -145,16 +150,14 @@ func (s *Server) createUploadAttachedMedia(p rpcParams) (any, *rpcError) {
 	if err := validateParams(p, s.createAttachedRules()); err != nil {
 		return nil, err
 	}
-	ext := strings.ToLower(p.get("MediaExt"))
-	if ext == "" {
-		ext = fileExtension(p.get("FileName"))
-	}
-	if ext == "" {
-		return nil, missingParam("MediaExt")
-	}
 	rec := s.newRecord(kindAttached, p)
 	rec.BusinessType = strings.ToLower(p.get("BusinessType"))
-	rec.Key = "attached/" + rec.BusinessType + "/" + strings.ToUpper(rec.ID) + "." + ext
+	rec.Key = "attached/" + rec.BusinessType + "/" + strings.ToUpper(rec.ID)
+	// Without MediaExt or an extension in FileName, which VOD allows, the
+	// key has none: VOD documents no default.
+	if ext := attachedExt(p); ext != "" {
+		rec.Key += "." + ext
+	}
 	s.addMedia(rec)
 	url := s.objectURL(rec.Bucket, rec.Key)
 	return uploadAttachedResult{
@@ -168,13 +171,9 @@ func (s *Server) createUploadAttachedMedia(p rpcParams) (any, *rpcError) {
 }
 
 func (s *Server) getVideoInfo(p rpcParams) (any, *rpcError) {
-	id := p.get("VideoId")
-	if id == "" {
-		return nil, missingParam("VideoId")
-	}
-	rec := s.lookupMedia(id, kindVideo)
-	if rec == nil {
-		return nil, errVideoNotFound()
+	rec, err := s.videoFor(p)
+	if err != nil {
+		return nil, err
 	}
 	status, size, modified := statusUploading, int64(0), rec.Created
 	if info, ok := s.statObject(rec.Bucket, rec.Key); ok {
@@ -187,6 +186,7 @@ func (s *Server) getVideoInfo(p rpcParams) (any, *rpcError) {
 		RequestID: newRequestID(),
 		Video: videoInfo{
 			VideoID:          rec.ID,
+			ReferenceID:      rec.ReferenceID,
 			Title:            rec.Title,
 			Description:      rec.Description,
 			Status:           status,
@@ -201,8 +201,30 @@ func (s *Server) getVideoInfo(p rpcParams) (any, *rpcError) {
 			StorageClass:     "Standard",
 			UserData:         rec.UserData,
 			CreationTime:     formatTime(rec.Created),
-			CreateTime:       rec.Created.UTC().Format("2006-01-02 15:04:05"),
 			ModificationTime: formatTime(modified),
 		},
 	}, nil
+}
+
+// videoFor finds the video named by VideoId, or by ReferenceId when no
+// VideoId is given (RefreshUploadVideo, GetVideoInfo). Neither is marked
+// required since ReferenceId came, so VOD itself answers MissingParameter.
+func (s *Server) videoFor(p rpcParams) (*mediaRecord, *rpcError) {
+	id, ref := p.get("VideoId"), p.get("ReferenceId")
+	var rec *mediaRecord
+	switch {
+	case id != "":
+		rec = s.lookupMedia(id, kindVideo)
+	case ref != "":
+		if err := referenceID(p, "ReferenceId", ref); err != nil {
+			return nil, err
+		}
+		rec = s.videoByReference(ref)
+	default:
+		return nil, missingParameter("VideoId")
+	}
+	if rec == nil {
+		return nil, errVideoNotFound()
+	}
+	return rec, nil
 }

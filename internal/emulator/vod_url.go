@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -41,17 +42,21 @@ type uploadByURLResult struct {
 	UploadJobs []uploadJobResult `json:"UploadJobs" xml:"UploadJobs"`
 }
 
+// urlUploadInfo is one URLUploadInfo. As in VOD's examples, a field is
+// left out until the job has it: MediaId once the job runs, CompleteTime
+// once it ends, FileSize (a string) on success, ErrorCode and
+// ErrorMessage on failure.
 type urlUploadInfo struct {
 	CreationTime string `json:"CreationTime" xml:"CreationTime"`
 	Status       string `json:"Status" xml:"Status"`
-	ErrorMessage string `json:"ErrorMessage" xml:"ErrorMessage"`
-	ErrorCode    string `json:"ErrorCode" xml:"ErrorCode"`
-	CompleteTime string `json:"CompleteTime" xml:"CompleteTime"`
+	ErrorMessage string `json:"ErrorMessage,omitempty" xml:"ErrorMessage,omitempty"`
+	ErrorCode    string `json:"ErrorCode,omitempty" xml:"ErrorCode,omitempty"`
+	CompleteTime string `json:"CompleteTime,omitempty" xml:"CompleteTime,omitempty"`
 	JobID        string `json:"JobId" xml:"JobId"`
-	UserData     string `json:"UserData" xml:"UserData"`
+	UserData     string `json:"UserData,omitempty" xml:"UserData,omitempty"`
 	UploadURL    string `json:"UploadURL" xml:"UploadURL"`
-	MediaID      string `json:"MediaId" xml:"MediaId"`
-	FileSize     string `json:"FileSize" xml:"FileSize"`
+	MediaID      string `json:"MediaId,omitempty" xml:"MediaId,omitempty"`
+	FileSize     string `json:"FileSize,omitempty" xml:"FileSize,omitempty"`
 }
 
 type urlUploadInfosResult struct {
@@ -60,8 +65,8 @@ type urlUploadInfosResult struct {
 	URLUploadInfoList []urlUploadInfo `json:"URLUploadInfoList" xml:"URLUploadInfoList"`
 }
 
-// urlMetadata is one entry of UploadMetadatas. Numbers may come as JSON
-// numbers or strings; VOD documents neither strictly.
+// urlMetadata is one entry of UploadMetadatas. VOD documents FileSize and
+// CateId as strings; JSON numbers are taken too.
 type urlMetadata struct {
 	SourceURL       string          `json:"SourceURL"`
 	Title           string          `json:"Title"`
@@ -87,9 +92,10 @@ func decodeURLList(v string) []string {
 	return items
 }
 
+// parseMetadatas keys the entries by decoded SourceURL: VOD's samples
+// send it URL-encoded, like UploadURLs, and raw URLs work as well.
 func parseMetadatas(v string) map[string]urlMetadata {
-	var list []urlMetadata
-	_ = json.Unmarshal([]byte(v), &list) // validated as a JSON array already
+	list, _ := decodeMetadatas(v) // validated already
 	out := make(map[string]urlMetadata, len(list))
 	for _, m := range list {
 		if u, err := url.QueryUnescape(m.SourceURL); err == nil {
@@ -98,6 +104,82 @@ func parseMetadatas(v string) map[string]urlMetadata {
 		out[m.SourceURL] = m
 	}
 	return out
+}
+
+func decodeMetadatas(v string) ([]urlMetadata, error) {
+	var list []urlMetadata
+	err := json.Unmarshal([]byte(v), &list)
+	return list, err
+}
+
+// urlList checks UploadURLs: at most 20 http(s) URLs, each URL-encoded as
+// VOD asks. The extension is checked per URL in urlRecord, where
+// UploadMetadatas can supply it.
+func urlList(_ rpcParams, name, v string) *rpcError {
+	urls := decodeURLList(v)
+	if len(urls) == 0 {
+		return missingParam(name)
+	}
+	if len(urls) > maxURLJobs {
+		return invalidUploadURLs()
+	}
+	for _, u := range urls {
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			return invalidUploadURLs()
+		}
+	}
+	return nil
+}
+
+// uploadMetadatas checks UploadMetadatas: a JSON array of UploadMetadata
+// whose SourceURL and Title are required, with the Title, Description
+// and Tags rules of CreateUploadVideo ("Do not include emoticons"). VOD
+// documents no code for a malformed entry; InvalidParameter is the
+// emulator's choice.
+func uploadMetadatas(p rpcParams, name, v string) *rpcError {
+	list, err := decodeMetadatas(v)
+	if err != nil {
+		return invalidParam(name)
+	}
+	for _, m := range list {
+		if m.SourceURL == "" || m.Title == "" || !numberOrString(m.CateID) || !numberOrString(m.FileSize) {
+			return invalidParam(name)
+		}
+		for _, c := range titleRule {
+			if err := c(p, "Title", m.Title); err != nil {
+				return err
+			}
+		}
+		if m.Description != "" {
+			for _, c := range descriptionRule {
+				if err := c(p, "Description", m.Description); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tagList(p, "Tags", m.Tags); err != nil {
+			return err
+		}
+		if m.FileExtension != "" && !inList(videoExts+" "+audioExts, strings.ToLower(m.FileExtension)) {
+			return badExtension()
+		}
+		if m.TemplateGroupID != "" && m.WorkflowID == "" {
+			if err := knownTemplateGroup(p, "TemplateGroupId", m.TemplateGroupID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// numberOrString accepts an absent value, a non-negative JSON integer or
+// a string holding one.
+func numberOrString(raw json.RawMessage) bool {
+	if len(raw) == 0 || string(raw) == "null" {
+		return true
+	}
+	_, ok := rawInt(raw)
+	return ok
 }
 
 func (s *Server) uploadMediaByURL(p rpcParams) (any, *rpcError) {
@@ -131,22 +213,25 @@ func (s *Server) uploadMediaByURL(p rpcParams) (any, *rpcError) {
 	return res, nil
 }
 
-// urlRecord prepares the video record a URL job fills.
+// urlRecord prepares the video record a URL job fills. The extension
+// comes from the entry's FileExtension, else the URL: VOD requires one of
+// them and fills in none.
 func (s *Server) urlRecord(p rpcParams, src string, m urlMetadata) (*mediaRecord, *rpcError) {
-	ext := m.FileExtension
+	ext := strings.ToLower(m.FileExtension)
 	if ext == "" {
 		ext = fileExtension(src)
 	}
 	if ext == "" {
-		ext = "mp4" // the emulator's choice for extension-less URLs
+		return nil, invalidUploadURLs()
 	}
 	if !inList(videoExts+" "+audioExts, ext) {
-		return nil, newRPCError(http.StatusBadRequest, "InvalidFileName.Extension",
-			"The extension of UploadURLs is not supported.")
+		return nil, badExtension()
 	}
 	rec := s.newRecord(kindVideo, p)
 	rec.Title = m.Title
 	if rec.Title == "" {
+		// Without metadata VOD names the video itself; the emulator takes
+		// the file name from the URL.
 		u, _ := url.Parse(src)
 		if u != nil {
 			rec.Title = path.Base(u.Path)
@@ -159,26 +244,21 @@ func (s *Server) urlRecord(p rpcParams, src string, m urlMetadata) (*mediaRecord
 	if m.WorkflowID != "" {
 		rec.WorkflowID = m.WorkflowID
 	}
-	rec.CateID = rawInt(m.CateID)
-	rec.FileSize = rawInt(m.FileSize)
+	rec.CateID, _ = rawInt(m.CateID)
+	rec.FileSize, _ = rawInt(m.FileSize)
 	rec.FileName = src
 	rec.Key, rec.Prefix = videoKey(ext)
 	return rec, nil
 }
 
-// rawInt reads a JSON number or a quoted number; anything else is 0.
-func rawInt(raw json.RawMessage) int64 {
-	var n json.Number
-	if json.Unmarshal(raw, &n) == nil {
-		v, _ := n.Int64()
-		return v
-	}
+// rawInt reads a non-negative integer given as a JSON number or string.
+func rawInt(raw json.RawMessage) (int64, bool) {
 	var str string
-	if json.Unmarshal(raw, &str) == nil {
-		v, _ := strconv.ParseInt(str, 10, 64)
-		return v
+	if json.Unmarshal(raw, &str) != nil {
+		str = string(raw)
 	}
-	return 0
+	v, err := strconv.ParseInt(str, 10, 64)
+	return v, err == nil && v >= 0
 }
 
 // startURLJob registers job and starts its fetch. job.cancel cancels the
@@ -215,7 +295,7 @@ func (s *Server) runURLJob(ctx context.Context, job *urlJob, rec *mediaRecord) {
 		s.finishJob(job, jobUploadFail, "UploadFailed", "store failed: "+err.Error(), 0)
 		return
 	}
-	s.finishJob(job, jobSuccess, "200", "Success", info.Size)
+	s.finishJob(job, jobSuccess, "", "", info.Size)
 }
 
 // fetchSource GETs src on a client of its own, without keep-alive, so no
@@ -254,16 +334,19 @@ func (s *Server) finishJob(job *urlJob, status, code, msg string, size int64) {
 	s.mu.Unlock()
 }
 
+// getURLUploadInfos answers by JobIds, or by UploadURLs when no JobIds
+// are given; one of them is required, which only VOD itself checks
+// (MissingParameter).
 func (s *Server) getURLUploadInfos(p rpcParams) (any, *rpcError) {
-	ids, byURL := splitList(p.get("JobIds")), false
+	ids, byURL, name := splitList(p.get("JobIds")), false, "JobIds"
 	if len(ids) == 0 {
-		ids, byURL = decodeURLList(p.get("UploadURLs")), true
+		ids, byURL, name = decodeURLList(p.get("UploadURLs")), true, "UploadURLs"
 	}
 	if len(ids) == 0 {
-		return nil, missingParam("JobIds")
+		return nil, missingParameter("JobIds")
 	}
 	if len(ids) > maxInfoQueries {
-		return nil, invalidParam("JobIds", fmt.Sprintf("At most %d IDs or URLs are allowed.", maxInfoQueries))
+		return nil, invalidParam(name)
 	}
 	res := urlUploadInfosResult{RequestID: newRequestID(), NonExists: []string{}, URLUploadInfoList: []urlUploadInfo{}}
 	s.mu.Lock()
@@ -295,9 +378,12 @@ func (s *Server) latestJobForURLLocked(src string) *urlJob {
 
 // infoLocked renders the job as GetURLUploadInfos does; Server.mu held.
 func (j *urlJob) infoLocked() urlUploadInfo {
-	size := ""
+	size, mediaID := "", j.MediaID
 	if j.status == jobSuccess {
 		size = strconv.FormatInt(j.size, 10)
+	}
+	if j.status == jobPending {
+		mediaID = "" // VOD's examples show a PENDING job without one
 	}
 	return urlUploadInfo{
 		CreationTime: formatTime(j.Created),
@@ -308,7 +394,7 @@ func (j *urlJob) infoLocked() urlUploadInfo {
 		JobID:        j.ID,
 		UserData:     j.UserData,
 		UploadURL:    j.SourceURL,
-		MediaID:      j.MediaID,
+		MediaID:      mediaID,
 		FileSize:     size,
 	}
 }

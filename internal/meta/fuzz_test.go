@@ -12,7 +12,15 @@ func textOK(s string, max int, required bool) bool {
 	if (s == "" && required) || !utf8.ValidString(s) || len(s) > max {
 		return false
 	}
-	return !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' })
+	return legalOK(s)
+}
+
+// legalOK is VOD's IllegalCharacters rule restated: no emoji (nothing past
+// the BMP) and no control characters but tab and line breaks.
+func legalOK(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return r > 0xFFFF || (unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r')
+	})
 }
 
 func FuzzText(f *testing.F) {
@@ -40,6 +48,8 @@ func FuzzTags(f *testing.F) {
 	f.Add(strings.Repeat("t\x1f", 16) + "t")
 	f.Add("a\x1fb,c")
 	f.Add(strings.Repeat("x", 33))
+	f.Add(strings.Repeat("标", 32))
+	f.Add("emoji \U0001F600")
 	f.Add("ok\x1f\x1fempty")
 	f.Fuzz(func(t *testing.T, joined string) {
 		var tags []string
@@ -49,7 +59,8 @@ func FuzzTags(f *testing.F) {
 		v := Tags(tags)
 		ok := len(tags) <= MaxTags
 		for _, tag := range tags {
-			ok = ok && textOK(tag, MaxTagBytes, true) && !strings.Contains(tag, ",")
+			ok = ok && tag != "" && utf8.ValidString(tag) && utf8.RuneCountInString(tag) <= MaxTagChars &&
+				legalOK(tag) && !strings.Contains(tag, ",")
 		}
 		if ok != (v == nil) {
 			t.Fatalf("Tags(%q) = %+v, want ok=%v", tags, v, ok)
@@ -66,7 +77,7 @@ func FuzzFileName(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, name string) {
 		v := FileName("FileName", name, VideoOrAudio)
-		ok := textOK(name, MaxFileNameBytes, true) && VideoOrAudio(Ext(name))
+		ok := name != "" && utf8.ValidString(name) && VideoOrAudio(Ext(name))
 		if ok != (v == nil) {
 			t.Fatalf("FileName(%q) = %+v, want ok=%v", name, v, ok)
 		}

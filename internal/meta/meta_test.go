@@ -22,6 +22,9 @@ func TestRules(t *testing.T) {
 		{"title counts bytes not runes", Text("Title", strings.Repeat("视", 43), MaxTitleBytes, true), "Title"},
 		{"title bad utf8", Text("Title", "a\xffb", MaxTitleBytes, true), "Title"},
 		{"title control char", Text("Title", "a\x00b", MaxTitleBytes, true), "Title"},
+		{"title emoji", Text("Title", "party \U0001F389", MaxTitleBytes, true), "Title"},
+		{"title BMP symbol", Text("Title", "\u2603 snow", MaxTitleBytes, true), ""},
+		{"description CRLF", Text("Description", "one\r\ntwo", MaxDescriptionBytes, false), ""},
 		{"description 1025", Text("Description", strings.Repeat("d", 1025), MaxDescriptionBytes, false), "Description"},
 		{"description empty ok", Text("Description", "", MaxDescriptionBytes, false), ""},
 		{"video ext ok upper case", FileName("FileName", "MOVIE.MP4", VideoOrAudio), ""},
@@ -29,9 +32,18 @@ func TestRules(t *testing.T) {
 		{"bad ext", FileName("FileName", "a.exe", VideoOrAudio), "FileName"},
 		{"no ext", FileName("FileName", "movie", VideoOrAudio), "FileName"},
 		{"image ext", FileName("FileName", "a.jpeg", Image), ""},
+		{"image heic", FileName("FileName", "a.HEIC", Image), ""},
+		{"image webp", FileName("FileName", "a.webp", Image), ""},
+		{"image bmp", FileName("FileName", "a.bmp", Image), "FileName"},
+		{"long file name", FileName("FileName", strings.Repeat("n", 300)+".mp4", VideoOrAudio), ""},
 		{"16 tags", Tags(tags(16)), ""},
 		{"17 tags", Tags(tags(17)), "Tags"},
-		{"tag 33 bytes", Tags([]string{strings.Repeat("x", 33)}), "Tags[0]"},
+		{"tag 33 characters", Tags([]string{strings.Repeat("x", 33)}), "Tags[0]"},
+		{"tag 32 CJK characters", Tags([]string{strings.Repeat("标", 32)}), ""},
+		{"tag 33 CJK characters", Tags([]string{strings.Repeat("标", 33)}), "Tags[0]"},
+		{"tag emoji", Tags([]string{"\U0001F600"}), "Tags[0]"},
+		{"extend 512 bytes", Extend(map[string]string{"k": strings.Repeat("v", 512-len(`{"k":""}`))}), ""},
+		{"extend 513 bytes", Extend(map[string]string{"k": strings.Repeat("v", 513-len(`{"k":""}`))}), "UserData.Extend"},
 		{"empty tag", Tags([]string{"a", ""}), "Tags[1]"},
 		{"tag with comma", Tags([]string{"a,b"}), "Tags[0]"},
 	}
@@ -47,10 +59,23 @@ func TestRules(t *testing.T) {
 	}
 }
 
+func TestEnumerations(t *testing.T) {
+	t.Parallel()
+	assert.True(t, ImageType("default"))
+	assert.True(t, ImageType("cover"))
+	assert.False(t, ImageType("watermark"), "watermarks are attached media")
+	assert.Equal(t, "one of png, jpg, jpeg, gif, heic, webp", ImageExtRule)
+	assert.Equal(t, "one of default, cover", ImageTypeRule)
+}
+
 func TestAttached(t *testing.T) {
 	t.Parallel()
 	ok, known := Attached("subtitle", "vtt")
 	assert.True(t, ok && known)
+	ok, known = Attached("material", "apk")
+	assert.True(t, ok && known)
+	ok, known = Attached("watermark", "")
+	assert.True(t, ok && known, "without an extension VOD decides")
 	ok, known = Attached("subtitle", "png")
 	assert.False(t, ok)
 	assert.True(t, known)

@@ -4,6 +4,7 @@
 package progress
 
 import (
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,9 +13,10 @@ import (
 // Snapshot is one report.
 type Snapshot struct {
 	Total    int64   // -1 when unknown
-	Done     int64   // acknowledged by the server
+	Done     int64   // acknowledged by the server, Resumed included
+	Resumed  int64   // delivered by an earlier run
 	InFlight int64   // handed to the network, not acknowledged yet
-	Rate     float64 // acknowledged bytes per second, smoothed
+	Rate     float64 // bytes per second this run sent, smoothed
 	Elapsed  time.Duration
 	Final    bool
 }
@@ -26,6 +28,8 @@ type Snapshot struct {
 // Done is what users see as progress: it never runs ahead of the server.
 type Meter struct {
 	done     atomic.Int64
+	resumed  atomic.Int64
+	sent     atomic.Int64 // acknowledged in this run
 	inFlight atomic.Int64
 	total    atomic.Int64
 	start    time.Time
@@ -36,7 +40,7 @@ type Meter struct {
 	wg       sync.WaitGroup
 
 	// rate state, touched only by the reporting goroutine
-	lastDone int64
+	lastWire int64
 	lastAt   time.Time
 	rate     float64
 }
@@ -59,11 +63,15 @@ func (m *Meter) Add(n int64) { m.inFlight.Add(n) }
 // Ack moves n bytes the server acknowledged from in flight to done.
 func (m *Meter) Ack(n int64) {
 	m.inFlight.Add(-n)
+	m.sent.Add(n)
 	m.done.Add(n)
 }
 
 // Resumed counts n bytes an earlier run already delivered.
-func (m *Meter) Resumed(n int64) { m.done.Add(n) }
+func (m *Meter) Resumed(n int64) {
+	m.resumed.Add(n)
+	m.done.Add(n)
+}
 
 // SetTotal records a total learned late (streams of unknown size).
 func (m *Meter) SetTotal(n int64) { m.total.Store(n) }
@@ -99,22 +107,39 @@ func (m *Meter) loop() {
 	}
 }
 
+// rateTimeConstant is how long the smoothed rate takes to follow a change
+// of speed most of the way (1-1/e); at the default interval of 500 ms
+// each report weighs about 0.3.
+const rateTimeConstant = 1500 * time.Millisecond
+
+// snapshot reports the counters. The running rate is of this run's bytes
+// on the wire (acknowledged or in flight): acknowledgements come a part at
+// a time, several parts at once, and a rate of them alone jumps between
+// zero and several times the link's speed. Bytes taken over from a
+// checkpoint are in neither: they arrive at once, before anything is
+// sent, and would claim seconds of work for an instant of it. The final
+// rate is this run's acknowledged bytes over the whole time.
 func (m *Meter) snapshot(now time.Time, final bool) Snapshot {
-	done := m.done.Load()
+	sent, inFlight := m.sent.Load(), max(m.inFlight.Load(), 0)
+	wire := sent + inFlight
 	elapsed := now.Sub(m.start)
-	if dt := now.Sub(m.lastAt).Seconds(); dt > 0 {
-		inst := float64(done-m.lastDone) / dt
-		if m.lastDone == 0 && m.rate == 0 {
-			m.rate = inst
-		} else {
-			m.rate = 0.7*m.rate + 0.3*inst // smooth out bursty part completions
-		}
-		m.lastDone, m.lastAt = done, now
+	switch dt := now.Sub(m.lastAt); {
+	case elapsed <= 0 || dt <= 0:
+	case elapsed < rateTimeConstant:
+		// Too early to smooth: the first reports would carry the socket
+		// buffers' first fill for seconds. The average so far dilutes it.
+		m.rate = float64(wire) / elapsed.Seconds()
+		m.lastWire, m.lastAt = wire, now
+	default:
+		inst := float64(wire-m.lastWire) / dt.Seconds()
+		w := 1 - math.Exp(-float64(dt)/float64(rateTimeConstant))
+		m.rate += w * (inst - m.rate)
+		m.lastWire, m.lastAt = wire, now
 	}
 	rate := m.rate
 	if final && elapsed > 0 {
-		rate = float64(done) / elapsed.Seconds()
+		rate = float64(sent) / elapsed.Seconds()
 	}
-	return Snapshot{Total: m.total.Load(), Done: done, InFlight: max(m.inFlight.Load(), 0),
-		Rate: max(rate, 0), Elapsed: elapsed, Final: final}
+	return Snapshot{Total: m.total.Load(), Done: m.done.Load(), Resumed: m.resumed.Load(),
+		InFlight: inFlight, Rate: max(rate, 0), Elapsed: elapsed, Final: final}
 }

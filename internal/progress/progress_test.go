@@ -59,3 +59,39 @@ func TestDoneNeverRunsAheadOfAcknowledgements(t *testing.T) {
 	assert.EqualValues(t, 500, s.Done)
 	assert.EqualValues(t, 200, s.InFlight)
 }
+
+func TestRateCountsOnlyThisRunsBytes(t *testing.T) {
+	t.Parallel()
+	m := Start(1000, nil, 0)
+	m.Resumed(800) // taken over from a checkpoint, at once
+	s := m.snapshot(m.start.Add(500*time.Millisecond), false)
+	assert.EqualValues(t, 800, s.Done)
+	assert.EqualValues(t, 800, s.Resumed)
+	assert.Zero(t, s.Rate, "nothing sent in this run yet")
+
+	m.Add(100)
+	m.Ack(100)
+	s = m.snapshot(m.start.Add(time.Second), false)
+	assert.InDelta(t, 100, s.Rate, 1, "100 bytes in the first second")
+	s = m.snapshot(m.start.Add(2*time.Second), true)
+	assert.EqualValues(t, 900, s.Done)
+	assert.InDelta(t, 50, s.Rate, 1, "the final rate is this run's bytes over the whole time")
+}
+
+func TestRunningRateFollowsBytesOnTheWireNotAcknowledgementBursts(t *testing.T) {
+	t.Parallel()
+	m := Start(-1, nil, 0)
+	// 100 bytes/s handed to the network steadily; the server acknowledges
+	// them in lumps of 500 every five seconds.
+	var rates []float64
+	for sec := 1; sec <= 20; sec++ {
+		m.Add(100)
+		if sec%5 == 0 {
+			m.Ack(500)
+		}
+		rates = append(rates, m.snapshot(m.start.Add(time.Duration(sec)*time.Second), false).Rate)
+	}
+	for i, r := range rates {
+		assert.InDelta(t, 100, r, 1, "second %d", i+1)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -70,12 +71,12 @@ func (f File) Open(context.Context) (*Opened, error) {
 	}
 	fh, err := os.Open(abs)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", f.Path, err)
+		return nil, asGiven("open", f.Path, err)
 	}
 	st, err := fh.Stat()
 	if err != nil {
 		_ = fh.Close()
-		return nil, fmt.Errorf("stat %s: %w", f.Path, err)
+		return nil, asGiven("stat", f.Path, err)
 	}
 	if !st.Mode().IsRegular() {
 		_ = fh.Close()
@@ -89,6 +90,17 @@ func (f File) Open(context.Context) (*Opened, error) {
 		Name: filepath.Base(abs), Size: st.Size(), At: fh,
 		Path: abs, ModTime: st.ModTime(), closer: fh,
 	}, nil
+}
+
+// asGiven is the error of a file operation on the path as the caller gave
+// it: os's own error names the absolute path, and wrapping it would name
+// the file twice ("open a.mp4: open /home/me/a.mp4: ...").
+func asGiven(op, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: op, Path: path, Err: pe.Err}
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
 // Reader is an io.Reader of known (≥ 0) or unknown (-1) size.

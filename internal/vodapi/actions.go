@@ -10,6 +10,8 @@ import (
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/vod"
+
+	"github.com/vodupload/vodupload/internal/apierr"
 )
 
 // maxInfoIDs is how many job IDs GetURLUploadInfos takes per call.
@@ -99,7 +101,7 @@ func (c *Client) CreateUploadImage(ctx context.Context, req CreateImageRequest) 
 	r, err := invoke(ctx, c, action, notDelivered, func(cl *vod.Client, timeout time.Duration) (rawUpload, error) {
 		q := vod.CreateCreateUploadImageRequest()
 		c.prepare(q.RpcRequest, timeout)
-		q.ImageType, q.ImageExt, q.Title, q.Description = req.ImageType, req.ImageExt, req.Title, req.Description
+		q.ImageType, q.ImageExt, q.Title, q.Description = req.imageType(), req.ImageExt, req.Title, req.Description
 		q.CateId, q.Tags = requests.Integer(itoa(req.CateID)), strings.Join(req.Tags, ",")
 		q.OriginalFileName, q.StorageLocation = req.OriginalFileName, req.StorageLocation
 		q.AppId, q.UserData = req.AppID, req.UserData
@@ -143,7 +145,9 @@ func (c *Client) CreateUploadAttachedMedia(ctx context.Context, req CreateAttach
 	return c.upload(action, r)
 }
 
-// DeleteImage deletes an image and its file (DeleteImageType=ImageId).
+// DeleteImage deletes an image and its file (DeleteImageType=ImageId). An
+// image VOD no longer has counts as deleted: VOD answers NoSuchResource
+// (404) for it, which a repeated delete would otherwise fail on.
 func (c *Client) DeleteImage(ctx context.Context, imageID string) error {
 	const action = "DeleteImage"
 	if imageID == "" {
@@ -156,6 +160,9 @@ func (c *Client) DeleteImage(ctx context.Context, imageID string) error {
 		_, err := cl.DeleteImage(q)
 		return struct{}{}, err
 	})
+	if apierr.HasCode(err, "NoSuchResource") {
+		return nil
+	}
 	return err
 }
 

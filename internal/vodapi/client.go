@@ -12,6 +12,7 @@ package vodapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
@@ -52,6 +53,9 @@ type Config struct {
 	Timeout time.Duration
 	// UserAgent is appended to the SDK's User-Agent. Optional.
 	UserAgent string
+	// TLSClientConfig, when set, is the TLS configuration of VOD calls
+	// (e.g. RootCAs trusting a test server's certificate). Optional.
+	TLSClientConfig *tls.Config
 }
 
 // Client calls VOD. It is safe for concurrent use. Call Close when done
@@ -96,6 +100,7 @@ func New(cfg Config) (*Client, error) {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       cfg.TLSClientConfig.Clone(),
 	}
 	return &Client{
 		cfg:    cfg,
@@ -149,7 +154,13 @@ type lockedProvider struct {
 func (l *lockedProvider) GetCredentials() (*credentials.Credentials, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.p.GetCredentials()
+	c, err := l.p.GetCredentials()
+	if err != nil {
+		// The SDK returns this error as it is: typed, it survives to the
+		// caller, who can then say what to set instead of the chain's list.
+		return nil, &NoCredentialError{Provider: l.p.GetProviderName(), Err: err}
+	}
+	return c, nil
 }
 
 func (l *lockedProvider) GetProviderName() string { return l.p.GetProviderName() }

@@ -145,6 +145,9 @@ func TestImageAndAttachedRoundTrip(t *testing.T) {
 	assert.False(t, srv.HasMedia(img.MediaID))
 	assert.False(t, srv.HasMedia(att.MediaID))
 	require.NoError(t, c.DeleteAttachedMedia(ctx, att.MediaID), "deleting again is not an error")
+	// VOD answers NoSuchResource (404) for an image it no longer has.
+	require.NoError(t, c.DeleteImage(ctx, img.MediaID), "deleting again is not an error")
+	assert.EqualValues(t, 1, srv.Counters().Errors["NoSuchResource"])
 }
 
 func TestUploadMediaByURLRoundTrip(t *testing.T) {

@@ -6,8 +6,25 @@ import (
 )
 
 // ErrNoCredential is returned by ResolveCredentials when the provider
-// yields nothing usable.
+// yields nothing usable, and matched by every NoCredentialError.
 var ErrNoCredential = errors.New("no credential")
+
+// NoCredentialError is returned by a call whose credential provider
+// failed, so nothing was signed or sent. Provider names it; Err is its own
+// complaint, which for the SDK's default chain lists every provider's.
+type NoCredentialError struct {
+	Provider string
+	Err      error
+}
+
+func (e *NoCredentialError) Error() string {
+	return "no credential from the " + e.Provider + " provider: " + e.Err.Error()
+}
+
+func (e *NoCredentialError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrNoCredential) true.
+func (e *NoCredentialError) Is(target error) bool { return target == ErrNoCredential }
 
 // ResolveCredentials asks the provider for a credential without calling
 // VOD and returns the provider's name ("env", "default/env", "static_ak",

@@ -3,9 +3,11 @@ package vodapi
 import (
 	"encoding/json"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Request types carry every documented parameter of their action. Zero
@@ -32,8 +34,11 @@ type CreateVideoRequest struct {
 
 // CreateImageRequest is CreateUploadImage's input.
 type CreateImageRequest struct {
-	ImageType        string // default (VOD's default), cover or watermark
-	ImageExt         string // png (VOD's default), jpg, jpeg or gif
+	// ImageType is default or cover. VOD requires the parameter (it
+	// answers MissingImageType without it), so an empty one is sent as
+	// DefaultImageType, as the official upload SDKs do.
+	ImageType        string
+	ImageExt         string // png (VOD's default when not sent), jpg, jpeg, gif, heic or webp
 	Title            string
 	Description      string
 	CateID           int64
@@ -42,6 +47,19 @@ type CreateImageRequest struct {
 	StorageLocation  string
 	AppID            string
 	UserData         string
+}
+
+// DefaultImageType is the ImageType sent when a CreateImageRequest has
+// none: VOD's API reference marks the parameter required and names
+// "default" as its value for ordinary images.
+const DefaultImageType = "default"
+
+// imageType is the ImageType CreateUploadImage is sent with.
+func (r CreateImageRequest) imageType() string {
+	if r.ImageType == "" {
+		return DefaultImageType
+	}
+	return r.ImageType
 }
 
 // CreateAttachedMediaRequest is CreateUploadAttachedMedia's input.
@@ -76,9 +94,13 @@ type UploadByURLRequest struct {
 
 // URLItem is one source of an UploadByURLRequest and its metadata.
 type URLItem struct {
-	URL             string // required; sent URL-encoded, as VOD asks
-	Title           string
-	FileExtension   string // for URLs without one
+	URL string // required; sent URL-encoded, as VOD asks
+	// Title is required in an UploadMetadata entry; when the item sends
+	// one without a Title, the URL's file name is used.
+	Title string
+	// FileExtension is sent when it is not the URL's own: VOD needs it for
+	// URLs without one.
+	FileExtension   string
 	FileSize        int64
 	Description     string
 	CoverURL        string
@@ -88,34 +110,42 @@ type URLItem struct {
 	WorkflowID      string
 }
 
-// urlMetadata is one entry of UploadMetadatas.
+// urlMetadata is one entry of UploadMetadatas. VOD's UploadMetadata table
+// types FileSize and CateId as strings.
 type urlMetadata struct {
 	SourceURL       string `json:"SourceURL"`
 	Title           string `json:"Title,omitempty"`
 	FileExtension   string `json:"FileExtension,omitempty"`
-	FileSize        int64  `json:"FileSize,omitempty"`
+	FileSize        int64  `json:"FileSize,omitempty,string"`
 	Description     string `json:"Description,omitempty"`
 	CoverURL        string `json:"CoverURL,omitempty"`
-	CateID          int64  `json:"CateId,omitempty"`
+	CateID          int64  `json:"CateId,omitempty,string"`
 	Tags            string `json:"Tags,omitempty"`
 	TemplateGroupID string `json:"TemplateGroupId,omitempty"`
 	WorkflowID      string `json:"WorkflowId,omitempty"`
 }
 
 // encodeURLItems builds UploadURLs and UploadMetadatas. Metadata is sent
-// only for items that carry some.
+// only for items that carry some, and then with the Title VOD requires.
 func encodeURLItems(items []URLItem) (urls, metadata string, err error) {
 	enc := make([]string, len(items))
 	var meta []urlMetadata
 	for i, it := range items {
 		enc[i] = url.QueryEscape(it.URL)
+		ext := it.FileExtension
+		if strings.EqualFold(ext, urlExt(it.URL)) {
+			ext = ""
+		}
 		m := urlMetadata{
-			SourceURL: enc[i], Title: it.Title, FileExtension: it.FileExtension,
+			SourceURL: enc[i], Title: it.Title, FileExtension: ext,
 			FileSize: it.FileSize, Description: it.Description, CoverURL: it.CoverURL,
 			CateID: it.CateID, Tags: strings.Join(it.Tags, ","),
 			TemplateGroupID: it.TemplateGroupID, WorkflowID: it.WorkflowID,
 		}
 		if m != (urlMetadata{SourceURL: enc[i]}) {
+			if m.Title == "" {
+				m.Title = urlTitle(it.URL)
+			}
 			meta = append(meta, m)
 		}
 	}
@@ -127,6 +157,30 @@ func encodeURLItems(items []URLItem) (urls, metadata string, err error) {
 		metadata = string(b)
 	}
 	return strings.Join(enc, ","), metadata, nil
+}
+
+// urlExt is the extension of a URL's path, without the dot.
+func urlExt(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimPrefix(path.Ext(u.Path), ".")
+}
+
+// urlTitle is a title for a URL item that has none: the file name of its
+// path, cut to the 128 bytes VOD allows without splitting a character.
+func urlTitle(raw string) string {
+	name := "video"
+	if u, err := url.Parse(raw); err == nil && path.Base(u.Path) != "/" && path.Base(u.Path) != "." {
+		name = path.Base(u.Path)
+	}
+	const maxTitleBytes = 128
+	for len(name) > maxTitleBytes {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
 }
 
 // URLJob is an accepted UploadMediaByURL source.
