@@ -60,7 +60,10 @@ type BatchItem struct {
 	// already, reported done without a byte sent); the registration of an
 	// image or attached media file is deleted and the file registered
 	// again, since VOD cannot renew their credentials; a pull is waited
-	// for instead of submitted again.
+	// for instead of submitted again, and a pull with only a MediaID (the
+	// video of an earlier fetch that failed) has that video deleted before
+	// its URL is submitted again. WithKeepFailedMedia keeps what would be
+	// deleted.
 	Resume *BatchStarted
 }
 

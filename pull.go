@@ -202,6 +202,12 @@ func (b *batchRun) pulls(ctx context.Context, group []batch.Indexed[BatchItem], 
 		b.u.opts.Upload.Logger.Warn("VOD no longer knows the pull job of an earlier run; submitting the URL again",
 			"op", batchOp, "key", it.Item.Key, "job_id", p.job.JobID)
 	}
+	for _, it := range group {
+		if r := it.Item.Resume; r != nil && r.PullJobID == "" && r.MediaID != "" {
+			// The empty video of an earlier fetch that failed.
+			b.u.video(VideoMeta{}, nil).abandon(ctx, b.u.opts.Upload, batchOp, r.MediaID)
+		}
+	}
 	var jobs []pulling
 	for _, round := range distinctURLs(group) {
 		jobs = append(jobs, b.submit(ctx, round, start, emit)...)
