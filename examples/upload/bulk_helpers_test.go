@@ -22,7 +22,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -45,17 +44,30 @@ func TestBulkChildProcess(t *testing.T) {
 	os.Exit(run(context.Background(), args, os.Stdin, os.Stdout, os.Stderr))
 }
 
-// startBulkChild runs the CLI with args in a child process, output into
-// out. The caller kills or waits for it.
-func startBulkChild(t *testing.T, out io.Writer, args ...string) *exec.Cmd {
+// startBulkChild runs the CLI with args in a child process, its output
+// into the file out. The caller kills or waits for it.
+func startBulkChild(t *testing.T, out string, args ...string) *exec.Cmd {
 	t.Helper()
 	raw, err := json.Marshal(args)
 	require.NoError(t, err)
+	f, err := os.Create(out)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
 	cmd := exec.Command(os.Args[0], "-test.run=^TestBulkChildProcess$")
 	cmd.Env = append(os.Environ(), bulkChildEnv+"="+string(raw))
-	cmd.Stdout, cmd.Stderr = out, out
+	cmd.Stdout, cmd.Stderr = f, f
 	require.NoError(t, cmd.Start())
 	return cmd
+}
+
+// readFile is path's text, or why it cannot be read.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	return string(b)
 }
 
 // writeCSV writes a manifest of rows, the first being the header.
@@ -96,17 +108,10 @@ func latest(recs []record) map[string]record {
 	return out
 }
 
-// webServer serves path → bytes, 404 for the rest.
-func webServer(t *testing.T, files map[string][]byte) string {
+// serveDir serves the files under dir over HTTP, 404 for the rest.
+func serveDir(t *testing.T, dir string) string {
 	t.Helper()
-	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		data, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(data))
-	}))
+	web := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	t.Cleanup(web.Close)
 	return web.URL
 }
@@ -237,21 +242,3 @@ func tempFile(t *testing.T, dir, name string, data []byte) {
 
 // Unwrap lets http.ResponseController reach the real writer.
 func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// syncBuffer is an output sink safe for a child's two streams.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}

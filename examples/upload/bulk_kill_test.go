@@ -145,12 +145,12 @@ func mixedManifest(t *testing.T, dir, web string) []mixedRow {
 // mixedWeb serves the streamed and pulled rows; every other path is 404.
 func mixedWeb(t *testing.T) string {
 	t.Helper()
-	files := map[string][]byte{}
+	root := t.TempDir()
 	for i := range manifestSize {
-		files[fmt.Sprintf("/stream/%03d.mp4", i)] = []byte(strings.Repeat("s", 2000+i))
-		files[fmt.Sprintf("/pull/%03d.mp4", i)] = []byte(strings.Repeat("p", 1000+i))
+		tempFile(t, root, fmt.Sprintf("stream/%03d.mp4", i), []byte(strings.Repeat("s", 2000+i)))
+		tempFile(t, root, fmt.Sprintf("pull/%03d.mp4", i), []byte(strings.Repeat("p", 1000+i)))
 	}
-	return webServer(t, files)
+	return serveDir(t, root)
 }
 
 // recordedIDs are the media and job IDs a results file names.
@@ -206,8 +206,8 @@ func TestBulkImportKilledMidwayEndsWithEveryRowDoneOnce(t *testing.T) {
 		"-concurrency", "2", "-retry-base-delay", "5ms", "-retry-max-delay", "50ms", "-progress", "none"}
 
 	// The first run, killed.
-	var childOut syncBuffer
-	child := startBulkChild(t, &childOut, args...)
+	childOut := filepath.Join(dir, "child.out")
+	child := startBulkChild(t, childOut, args...)
 	exited := make(chan error, 1)
 	go func() { exited <- child.Wait() }()
 	deadline := time.Now().Add(3 * time.Minute)
@@ -223,10 +223,10 @@ func TestBulkImportKilledMidwayEndsWithEveryRowDoneOnce(t *testing.T) {
 		}
 		select {
 		case err := <-exited:
-			t.Fatalf("the CLI ended before it was killed: %v\n%s", err, childOut.String())
+			t.Fatalf("the CLI ended before it was killed: %v\n%s", err, readFile(t, childOut))
 		default:
 		}
-		require.True(t, time.Now().Before(deadline), "no multipart video under way after %d rows:\n%s", finished, childOut.String())
+		require.True(t, time.Now().Before(deadline), "no multipart video under way after %d rows:\n%s", finished, readFile(t, childOut))
 		time.Sleep(5 * time.Millisecond)
 	}
 	proxy.hold()

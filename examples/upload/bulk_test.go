@@ -53,7 +53,10 @@ func TestBulkManifestInEitherFormatUploadsEveryRowAndARerunSkipsThem(t *testing.
 	tempFile(t, dir, "media/clip.mp4", bytes.Repeat([]byte("v"), 5000))
 	tempFile(t, dir, "media/logo.png", bytes.Repeat([]byte("i"), 700))
 	tempFile(t, dir, "media/subs.vtt", []byte("WEBVTT\n\n00:01.000 --> 00:02.000\nhi\n"))
-	web := webServer(t, map[string][]byte{"/web.mp4": bytes.Repeat([]byte("w"), 3000), "/pull.mp4": []byte("pulled")})
+	webRoot := t.TempDir()
+	tempFile(t, webRoot, "web.mp4", bytes.Repeat([]byte("w"), 3000))
+	tempFile(t, webRoot, "pull.mp4", []byte("pulled"))
+	web := serveDir(t, webRoot)
 	formats := map[string]string{
 		"import.csv": "path,url,pull,kind,title,tags,cate_id,user_data,image_type\n" +
 			"media/clip.mp4,,,,Clip,\"a,b\",3,\"{\"\"Extend\"\":{\"\"k\"\":\"\"v\"\"}}\",\n" +
