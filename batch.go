@@ -179,8 +179,8 @@ func (b *batchRun) started(it batch.Indexed[BatchItem], mediaID, jobID string) {
 // one uploads an item that is not pulled.
 func (b *batchRun) one(ctx context.Context, it batch.Indexed[BatchItem]) BatchResult {
 	item, res, start := it.Item, b.result(it), time.Now()
-	finish := func(err error) BatchResult {
-		res.Err, res.Duration = opError(batchOp, err), time.Since(start)
+	finish := func(err error) BatchResult { // err names UploadBatch already
+		res.Err, res.Duration = err, time.Since(start)
 		var ue *UploadError
 		if errors.As(err, &ue) && !ue.Deleted {
 			res.MediaID = ue.MediaID
@@ -188,7 +188,7 @@ func (b *batchRun) one(ctx context.Context, it batch.Indexed[BatchItem]) BatchRe
 		return res
 	}
 	if err := item.Validate(); err != nil {
-		return finish(err)
+		return finish(opError(batchOp, err))
 	}
 	if item.Pull { // a pull that cannot share a call still runs alone
 		var out BatchResult
@@ -206,7 +206,7 @@ func (b *batchRun) one(ctx context.Context, it batch.Indexed[BatchItem]) BatchRe
 			res.Duration = time.Since(start)
 			return res
 		}
-		return finish(err)
+		return finish(opError(batchOp, err))
 	}
 	k = k.reporting(func(id string) { b.started(it, id, "") })
 	reg, r, err := u.upload(ctx, batchOp, item.Options, openSource(src), k)

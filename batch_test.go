@@ -131,6 +131,11 @@ func TestUploadBatchUploadsEveryKindAndReportsEachItem(t *testing.T) {
 	assert.Equal(t, "Title", ve.Field)
 	assert.True(t, strings.HasPrefix(got["untitled"].Err.Error(), "UploadBatch: "), got["untitled"].Err.Error())
 	assert.ErrorContains(t, got["404"].Err, "404")
+	for key, r := range got {
+		if r.Err != nil {
+			assert.Equal(t, 1, strings.Count(r.Err.Error(), "UploadBatch: "), "%s: the operation named once: %v", key, r.Err)
+		}
+	}
 	var pe *PullError
 	require.ErrorAs(t, got["404 pulled"].Err, &pe)
 	assert.NotEmpty(t, got["404 pulled"].MediaID, "VOD registered the video of the failed pull")
