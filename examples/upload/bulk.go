@@ -287,6 +287,13 @@ func resultRecord(r row, res vodupload.BatchResult) record {
 	if res.Pull != nil {
 		rec.JobID = res.Pull.JobID
 	}
+	var pe *vodupload.PullError
+	if res.Err != nil && res.Pull != nil && !errors.As(res.Err, &pe) {
+		// VOD's fetch goes on; only the wait for it failed. The rerun
+		// waits again instead of fetching a second copy.
+		rec.Status, rec.Error = statusStarted, oneLine(res.Err)
+		return rec
+	}
 	if res.Err != nil {
 		rec.Status, rec.Error = statusFailed, oneLine(res.Err)
 		var ae *vodupload.APIError

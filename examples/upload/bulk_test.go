@@ -454,3 +454,20 @@ func FuzzResults(f *testing.F) {
 		}
 	})
 }
+
+func TestAPullStillRunningIsRecordedAsStartedAndOnlyAFailedFetchAsFailed(t *testing.T) {
+	t.Parallel()
+	r := row{key: "k", line: 2, source: "https://example.com/a.mp4", kind: vodupload.KindVideo}
+	running := vodupload.PullJob{JobID: "job-1", VideoID: "v-1", Status: "DOWNLOADING"}
+	rec := resultRecord(r, vodupload.BatchResult{Pull: &running, Result: vodupload.Result{MediaID: "v-1"},
+		Err: context.DeadlineExceeded})
+	assert.Equal(t, statusStarted, rec.Status, "the wait ended, VOD's fetch did not: the rerun waits again")
+	assert.Equal(t, "job-1", rec.JobID)
+	assert.NotEmpty(t, rec.Error)
+
+	failed := vodupload.PullJob{JobID: "job-2", VideoID: "v-2", Status: "DOWNLOAD_FAIL", Done: true}
+	rec = resultRecord(r, vodupload.BatchResult{Pull: &failed, Result: vodupload.Result{MediaID: "v-2"},
+		Err: &vodupload.PullError{Jobs: []vodupload.PullJob{failed}}})
+	assert.Equal(t, statusFailed, rec.Status)
+	assert.Equal(t, "v-2", rec.MediaID, "kept, so -retry-failed can delete it before fetching again")
+}

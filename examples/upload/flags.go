@@ -149,6 +149,7 @@ const usageHeader = `upload uploads a media file to ApsaraVideo VOD.
   upload -url https://example.com/movie.mp4 -pull -title "My movie"
   upload -file clip.mp4 -ticket ticket.json
   upload -checkpoints prune -checkpoint-dir ~/.vod-checkpoints -older-than 72h
+  upload -manifest import.csv        (bulk import; run it again to continue, -retry-failed, -shard i/n)
 
 Credentials come from the environment (ALIBABA_CLOUD_ACCESS_KEY_ID,
 ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN), the Alibaba

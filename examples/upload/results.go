@@ -20,7 +20,9 @@ import (
 // Statuses of a results line.
 const (
 	// statusStarted: VOD registered the media (media_id) or accepted the
-	// pull (job_id); the upload had not finished when the line was written.
+	// pull (job_id); the upload had not finished when the line was
+	// written. With an error, the run stopped waiting for a pull whose
+	// fetch VOD still runs: the rerun waits for the same job.
 	statusStarted = "started"
 	statusOK      = "ok"
 	statusFailed  = "failed"
