@@ -25,6 +25,11 @@ import (
 // BandwidthLimit cap them all together.
 const DefaultBatchConcurrency = 4
 
+// pullGroups is how many UploadMediaByURL calls a batch waits on at once:
+// up to 200 fetches in VOD's hands. Waiting costs a poll now and then, so
+// it is not bounded by the uploads' Concurrency.
+const pullGroups = 10
+
 // pullLinger is how long a pull waits for others to share its
 // UploadMediaByURL call. VOD's fetches take seconds to minutes, so the
 // wait costs nothing and saves calls.
@@ -101,7 +106,8 @@ type BatchResult struct {
 // BatchOptions tune UploadBatch.
 type BatchOptions struct {
 	// Concurrency is how many items upload at once. Default (and below
-	// 1) DefaultBatchConcurrency. Pulls do not count: VOD does their work.
+	// 1) DefaultBatchConcurrency. Pulls do not count: VOD does their work,
+	// and up to 10 calls of up to 20 URLs are waited on at once.
 	Concurrency int
 	// Started, when set, is called each time VOD registers an item's media
 	// or accepts its pull, before any byte of it is sent; the item waits
@@ -151,6 +157,7 @@ func (u *Uploader) UploadBatch(ctx context.Context, items iter.Seq[BatchItem], o
 		},
 		GroupKey:  pullGroup,
 		GroupSize: maxPullItems,
+		Groups:    pullGroups,
 		Many:      b.pulls,
 		Linger:    pullLinger,
 	}
