@@ -94,7 +94,7 @@ func writeFile(t *testing.T, name string, n int) (string, []byte) {
 
 // writeRandomFile writes size pseudo-random bytes from seed to path,
 // streaming, so large files cost no memory.
-func writeRandomFile(t *testing.T, path string, size int64, seed uint64) {
+func writeRandomFile(t testing.TB, path string, size int64, seed uint64) {
 	t.Helper()
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	require.NoError(t, err)

@@ -5,10 +5,14 @@ package vodupload
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
+	"github.com/vodupload/vodupload/internal/apierr"
+	"github.com/vodupload/vodupload/internal/batch"
 	"github.com/vodupload/vodupload/internal/meta"
 	"github.com/vodupload/vodupload/internal/vodapi"
 )
@@ -157,4 +161,183 @@ func pullRequest(items []PullItem) (vodapi.UploadByURLRequest, error) {
 	}
 	req.StorageLocation, req.AppID, req.UserData = first.StorageLocation, first.AppID, userData
 	return req, nil
+}
+
+// Pulls in a batch (UploadBatch): grouped into calls of up to 20, a
+// refused call split so one bad URL fails alone, each job reported as
+// started and then as done.
+
+// pullGroup is the group key of a pull. Pulls share an UploadMediaByURL
+// call when they agree on what the call sets for all of them; a pull that
+// resumes an earlier run's job has a group of its own, and one that fails
+// validation is run (and reported) alone.
+func pullGroup(it BatchItem) (string, bool) {
+	if !it.Pull || it.Validate() != nil {
+		return "", false
+	}
+	if it.Resume != nil && it.Resume.PullJobID != "" {
+		return "job\x00" + it.Resume.PullJobID, true
+	}
+	userData, _ := encodeUserData(it.Video.UserData) // validated: cannot fail
+	return strings.Join([]string{"pull", it.Video.StorageLocation, it.Video.AppID, userData}, "\x00"), true
+}
+
+// pulling is a pull VOD accepted.
+type pulling struct {
+	it  batch.Indexed[BatchItem]
+	job PullJob
+}
+
+// pulls submits a group of pulls, in calls of distinct URLs, and waits
+// for VOD to fetch them all.
+func (b *batchRun) pulls(ctx context.Context, group []batch.Indexed[BatchItem], emit func(BatchResult)) {
+	start := time.Now()
+	if it := group[0]; len(group) == 1 && it.Item.Resume != nil && it.Item.Resume.PullJobID != "" {
+		p := pulling{it: it, job: PullJob{JobID: it.Item.Resume.PullJobID, URL: it.Item.URL}}
+		done, err := b.u.waitPull(ctx, []string{p.job.JobID})
+		if !errors.Is(err, vodapi.ErrUnknownJob) {
+			b.report([]pulling{p}, done, err, start, emit)
+			return
+		}
+		b.u.opts.Upload.Logger.Warn("VOD no longer knows the pull job of an earlier run; submitting the URL again",
+			"op", batchOp, "key", it.Item.Key, "job_id", p.job.JobID)
+	}
+	for _, it := range group {
+		if r := it.Item.Resume; r != nil && r.PullJobID == "" && r.MediaID != "" {
+			// The empty video of an earlier fetch that failed.
+			b.u.video(VideoMeta{}, nil).abandon(ctx, b.u.opts.Upload, batchOp, r.MediaID)
+		}
+	}
+	var jobs []pulling
+	for _, round := range distinctURLs(group) {
+		jobs = append(jobs, b.submit(ctx, round, start, emit)...)
+	}
+	if len(jobs) == 0 {
+		return
+	}
+	ids := make([]string, len(jobs))
+	for i, p := range jobs {
+		ids[i] = p.job.JobID
+	}
+	done, err := b.u.waitPull(ctx, ids)
+	b.report(jobs, done, err, start, emit)
+}
+
+// submit asks VOD to fetch a round of pulls and reports each job as
+// started. The items VOD refused are emitted as failed. A call refused as
+// a whole (a 4xx answer: VOD created nothing) is split into one call per
+// item, so one bad URL fails only its own item.
+func (b *batchRun) submit(ctx context.Context, round []batch.Indexed[BatchItem], start time.Time, emit func(BatchResult)) []pulling {
+	items := make([]PullItem, len(round))
+	for i, it := range round {
+		items[i] = PullItem{URL: it.Item.URL, Meta: it.Item.Video}
+	}
+	jobs, err := b.u.submitPull(ctx, items)
+	if err != nil && len(round) > 1 && refusedWhole(err) {
+		var out []pulling
+		for i := range round {
+			out = append(out, b.submit(ctx, round[i:i+1], start, emit)...)
+		}
+		return out
+	}
+	fail := func(it batch.Indexed[BatchItem], err error) {
+		res := b.result(it)
+		res.Err, res.Duration = opError(batchOp, err), time.Since(start)
+		emit(res)
+	}
+	if err != nil {
+		for _, it := range round {
+			fail(it, err)
+		}
+		return nil
+	}
+	accepted, missing := matchJobs(round, jobs)
+	for _, it := range missing {
+		fail(it, errors.New("UploadMediaByURL answered no job for this URL"))
+	}
+	for _, p := range accepted {
+		b.started(p.it, "", p.job.JobID)
+	}
+	return accepted
+}
+
+// report emits the result of every job from what VOD last said of them
+// (done), or err when the wait ended before a job did.
+func (b *batchRun) report(jobs []pulling, done []PullJob, err error, start time.Time, emit func(BatchResult)) {
+	byID := make(map[string]PullJob, len(done))
+	for _, j := range done {
+		byID[j.JobID] = j
+	}
+	for _, p := range jobs {
+		res := b.result(p.it)
+		res.Duration = time.Since(start)
+		job, ok := byID[p.job.JobID]
+		if !ok {
+			job = p.job
+		}
+		res.Pull, res.MediaID = &job, job.VideoID
+		switch {
+		case job.Succeeded:
+			res.Bytes = job.FileSize
+		case job.Done:
+			res.Err = opError(batchOp, &PullError{Jobs: []PullJob{job}})
+		case err != nil:
+			res.Err = opError(batchOp, err)
+		default:
+			res.Err = opError(batchOp, errors.New("VOD did not report the pull job"))
+		}
+		emit(res)
+	}
+}
+
+// refusedWhole reports whether VOD refused a call for its content, so
+// that nothing was created and a smaller call may succeed.
+func refusedWhole(err error) bool {
+	var ae *apierr.Error
+	return errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500 && !ae.Temporary()
+}
+
+// distinctURLs splits a group into rounds in which no URL appears twice,
+// so each job VOD answers names one item.
+func distinctURLs(group []batch.Indexed[BatchItem]) [][]batch.Indexed[BatchItem] {
+	var rounds [][]batch.Indexed[BatchItem]
+	var seen []map[string]bool
+next:
+	for _, it := range group {
+		for r := range rounds {
+			if !seen[r][it.Item.URL] {
+				rounds[r] = append(rounds[r], it)
+				seen[r][it.Item.URL] = true
+				continue next
+			}
+		}
+		rounds = append(rounds, []batch.Indexed[BatchItem]{it})
+		seen = append(seen, map[string]bool{it.Item.URL: true})
+	}
+	return rounds
+}
+
+// matchJobs pairs a round's items with VOD's jobs by URL (which VOD may
+// answer URL-encoded), or by position when the URLs do not match but the
+// counts do.
+func matchJobs(round []batch.Indexed[BatchItem], jobs []PullJob) (accepted []pulling, missing []batch.Indexed[BatchItem]) {
+	byURL := make(map[string]PullJob, 2*len(jobs))
+	for _, j := range jobs {
+		byURL[j.URL] = j
+		if u, err := url.QueryUnescape(j.URL); err == nil {
+			byURL[u] = j
+		}
+	}
+	for i, it := range round {
+		j, ok := byURL[it.Item.URL]
+		if !ok && len(jobs) == len(round) {
+			j, ok = jobs[i], true
+		}
+		if !ok {
+			missing = append(missing, it)
+			continue
+		}
+		accepted = append(accepted, pulling{it: it, job: j})
+	}
+	return accepted, missing
 }

@@ -44,6 +44,7 @@ type config struct {
 	pull        bool
 	checkpoints string // list or prune
 	olderThan   time.Duration
+	bulk        bulkConfig // -manifest or -dir
 
 	title, description, coverURL string
 	cateID                       int64
@@ -133,6 +134,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.BoolVar(&c.jsonOut, "json", false, "print one JSON object with the result on stdout")
 	fs.BoolVar(&c.verbose, "v", false, "debug logs on stderr")
 	fs.StringVar(&c.progress, "progress", "auto", "progress display: auto, bar, lines or none")
+	c.bulk.register(fs)
 	return fs
 }
 
@@ -147,6 +149,7 @@ const usageHeader = `upload uploads a media file to ApsaraVideo VOD.
   upload -url https://example.com/movie.mp4 -pull -title "My movie"
   upload -file clip.mp4 -ticket ticket.json
   upload -checkpoints prune -checkpoint-dir ~/.vod-checkpoints -older-than 72h
+  upload -manifest import.csv        (bulk import; run it again to continue, -retry-failed, -shard i/n)
 
 Credentials come from the environment (ALIBABA_CLOUD_ACCESS_KEY_ID,
 ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN), the Alibaba
@@ -211,6 +214,8 @@ func (c *config) check() error {
 		return usagef("-retries must not be negative, got %d", c.retries)
 	}
 	switch {
+	case c.bulk.active():
+		return c.checkBulk()
 	case c.checkpoints != "":
 		return c.checkCheckpoints()
 	case c.pull:

@@ -47,6 +47,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return fail(c, err, nil, stdout, stderr)
 	}
+	if c.bulk.active() {
+		return runBulk(ctx, c, args, stdout, stderr)
+	}
 	warn := c.warnings(stderr)
 	rep := newReporter(c.progress, stderr)
 	if c.checkpoints != "" || c.pull {

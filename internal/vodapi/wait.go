@@ -2,6 +2,7 @@ package vodapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,6 +16,11 @@ const (
 	maxPoll   = 30 * time.Second
 )
 
+// ErrUnknownJob is wrapped by WaitURLUploads when VOD does not know a job
+// ID (NonExists): such a job never finishes, and a caller that kept the ID
+// from an earlier run may submit its URL again.
+var ErrUnknownJob = errors.New("unknown URL upload job")
+
 // WaitURLUploads polls GetURLUploadInfos until every job is done (success
 // or failure) or ctx ends, backing off between polls. A job VOD does not
 // know is an error: it will never finish.
@@ -26,7 +32,7 @@ func (c *Client) WaitURLUploads(ctx context.Context, jobIDs []string) ([]URLUplo
 			return nil, err
 		}
 		if len(infos.NonExistent) > 0 {
-			return infos.Jobs, fmt.Errorf("vod GetURLUploadInfos: unknown jobs %v", infos.NonExistent)
+			return infos.Jobs, fmt.Errorf("vod GetURLUploadInfos: %w: %v", ErrUnknownJob, infos.NonExistent)
 		}
 		if allDone(infos.Jobs) {
 			return infos.Jobs, nil
