@@ -106,7 +106,9 @@ type BatchResult struct {
 // BatchOptions tune UploadBatch.
 type BatchOptions struct {
 	// Concurrency is how many items upload at once. Default (and below
-	// 1) DefaultBatchConcurrency. Pulls do not count: VOD does their work,
+	// 1) DefaultBatchConcurrency. An item counts from its start until the
+	// caller's loop body for its result returns, so a slow consumer holds
+	// new items back rather than letting results queue up. Pulls do not count: VOD does their work,
 	// and up to 10 calls of up to 20 URLs are waited on at once.
 	Concurrency int
 	// Started, when set, is called each time VOD registers an item's media

@@ -64,7 +64,7 @@ type Runner[I, R any] struct {
 func (r Runner[I, R]) Run(ctx context.Context, items iter.Seq[I]) iter.Seq[R] {
 	return func(yield func(R) bool) {
 		ctx, cancel := context.WithCancel(ctx)
-		out := make(chan R)
+		out := make(chan delivery[R])
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
@@ -79,21 +79,45 @@ func (r Runner[I, R]) Run(ctx context.Context, items iter.Seq[I]) iter.Seq[R] {
 		// and read what the goroutines still send until the last is gone.
 		defer func() {
 			cancel()
-			for range out {
+			for d := range out {
+				d.done()
 			}
 		}()
-		for res := range out {
-			if !yield(res) {
+		for d := range out {
+			if !d.consume(yield) {
 				return
 			}
 		}
 	}
 }
 
+// delivery is one result on its way to the consumer. release, when set,
+// frees the worker slot of the item that produced it once the consumer is
+// done with the result: a slot counts an item from its start until the
+// consumer's loop body for it returned, so a slow consumer holds back new
+// items instead of letting them pile up behind it.
+type delivery[R any] struct {
+	res     R
+	release func()
+}
+
+// consume hands the result to yield and frees its slot afterwards, also
+// when yield panics.
+func (d delivery[R]) consume(yield func(R) bool) bool {
+	defer d.done()
+	return yield(d.res)
+}
+
+func (d delivery[R]) done() {
+	if d.release != nil {
+		d.release()
+	}
+}
+
 // dispatch takes items from the sequence and starts each in a worker slot
 // or a group. wg counts it and every goroutine it starts; out is read
 // until all of them are done, so a send never blocks for good.
-func (r Runner[I, R]) dispatch(ctx context.Context, items iter.Seq[I], out chan<- R, wg *sync.WaitGroup) {
+func (r Runner[I, R]) dispatch(ctx context.Context, items iter.Seq[I], out chan<- delivery[R], wg *sync.WaitGroup) {
 	groups := r.Groups
 	if groups < 1 {
 		groups = r.Concurrency
@@ -108,7 +132,7 @@ func (r Runner[I, R]) dispatch(ctx context.Context, items iter.Seq[I], out chan<
 		it := Indexed[I]{Index: i, Item: item}
 		i++
 		if ctx.Err() != nil {
-			out <- r.Skipped(it, context.Cause(ctx))
+			out <- delivery[R]{res: r.Skipped(it, context.Cause(ctx))}
 			return
 		}
 		if key, ok := d.groupKey(item); ok {
@@ -117,16 +141,16 @@ func (r Runner[I, R]) dispatch(ctx context.Context, items iter.Seq[I], out chan<
 			continue
 		}
 		if !d.acquire() {
-			out <- r.Skipped(it, context.Cause(ctx))
+			out <- delivery[R]{res: r.Skipped(it, context.Cause(ctx))}
 			return
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// The slot is freed after the result is handed over, so at
-			// most Concurrency items are between start and reported.
-			defer func() { <-d.slots }()
-			out <- r.One(ctx, it)
+			// The consumer frees the slot once it is done with the
+			// result, so at most Concurrency items are between their
+			// start and the end of the consumer's loop body for them.
+			out <- delivery[R]{res: r.One(ctx, it), release: func() { <-d.slots }}
 		}()
 	}
 }
@@ -136,7 +160,7 @@ func (r Runner[I, R]) dispatch(ctx context.Context, items iter.Seq[I], out chan<
 type dispatcher[I, R any] struct {
 	r      Runner[I, R]
 	ctx    context.Context
-	out    chan<- R
+	out    chan<- delivery[R]
 	wg     *sync.WaitGroup
 	slots  chan struct{} // worker slots of One
 	groups chan struct{} // groups running
@@ -196,12 +220,12 @@ func (d *dispatcher[I, R]) start(group []Indexed[I]) {
 		case d.groups <- struct{}{}:
 		case <-d.ctx.Done():
 			for _, it := range group {
-				d.out <- d.r.Skipped(it, context.Cause(d.ctx))
+				d.out <- delivery[R]{res: d.r.Skipped(it, context.Cause(d.ctx))}
 			}
 			return
 		}
 		defer func() { <-d.groups }()
-		d.r.Many(d.ctx, group, func(res R) { d.out <- res })
+		d.r.Many(d.ctx, group, func(res R) { d.out <- delivery[R]{res: res} })
 	}()
 }
 

@@ -145,11 +145,14 @@ func TestPartialGroupStartsAfterLinger(t *testing.T) {
 		GroupKey:  func(j job) (string, bool) { return j.group, j.group != "" },
 		GroupSize: 20,
 		Linger:    20 * time.Millisecond,
+		// The worker is released only once the group's result has reached
+		// the consumer, so the order below does not depend on which of
+		// two woken goroutines the scheduler runs first.
 		Many: func(ctx context.Context, group []Indexed[job], emit func(outcome)) {
-			close(groupRan)
 			for _, it := range group {
 				emit(outcome{id: it.Item.id, groupOf: len(group)})
 			}
+			close(groupRan)
 		},
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
