@@ -19,12 +19,6 @@ import (
 	"github.com/vodupload/vodupload/internal/vodapi"
 )
 
-// DefaultBatchConcurrency is how many items UploadBatch uploads at once
-// unless WithBatchConcurrency says otherwise. Each upload has its own
-// Concurrency parts in flight; the Uploader's MaxInFlightParts and
-// BandwidthLimit cap them all together.
-const DefaultBatchConcurrency = 4
-
 // pullGroups is how many UploadMediaByURL calls a batch waits on at once:
 // up to 200 fetches in VOD's hands. Waiting costs a poll now and then, so
 // it is not bounded by the uploads' Concurrency.

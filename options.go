@@ -8,51 +8,6 @@ import (
 	"time"
 
 	"github.com/vodupload/vodupload/internal/checkpoint"
-	"github.com/vodupload/vodupload/internal/osslimit"
-	"github.com/vodupload/vodupload/internal/progress"
-)
-
-// Defaults, in one place.
-const (
-	// DefaultRegion is the VOD region used when none is set.
-	DefaultRegion = "cn-shanghai"
-	// DefaultPartSize is the multipart part size. Parts grow in multiples
-	// of it when a file would otherwise need more than MaxParts parts.
-	DefaultPartSize int64 = 8 << 20
-	// DefaultConcurrency is the number of parts in flight per upload.
-	DefaultConcurrency = 4
-	// DefaultMultipartThreshold: sources up to this size go in one
-	// PutObject; larger ones (and streams of unknown size that turn out
-	// larger than one part) use multipart upload.
-	DefaultMultipartThreshold int64 = 16 << 20
-	// DefaultMaxAttempts is how often one request is tried before the
-	// upload fails (transient errors only).
-	DefaultMaxAttempts = 6
-	// DefaultRetryBaseDelay and DefaultRetryMaxDelay bound the full-jitter
-	// backoff between attempts.
-	DefaultRetryBaseDelay = 200 * time.Millisecond
-	DefaultRetryMaxDelay  = 10 * time.Second
-	// DefaultRefreshAt is the share of a credential's lifetime after which
-	// it is renewed before the next request.
-	DefaultRefreshAt = 0.8
-	// DefaultProgressInterval is how often the progress callback runs.
-	DefaultProgressInterval = 500 * time.Millisecond
-	// DefaultStallTimeout: an upload request whose body does not move for
-	// this long is abandoned and retried (the peer stopped reading).
-	DefaultStallTimeout = 2 * time.Minute
-	// DefaultCallTimeout bounds one VOD API call when the context has no
-	// earlier deadline.
-	DefaultCallTimeout = 30 * time.Second
-)
-
-// OSS's limits: parts of MinPartSize (100 KiB, except the last) to
-// MaxPartSize (5 GiB), at most MaxParts (10,000) of them, and at most
-// MaxSinglePutSize (5 GiB) in one PutObject.
-const (
-	MinPartSize      int64 = osslimit.MinPartSize
-	MaxPartSize      int64 = osslimit.MaxPartSize
-	MaxParts               = osslimit.MaxParts
-	MaxSinglePutSize int64 = osslimit.MaxSinglePutSize
 )
 
 // Options configure an Uploader: the settings fixed for its lifetime, and
@@ -164,29 +119,6 @@ type UploadOptions struct {
 	// Logger receives debug events and warnings; secrets are never logged.
 	// Default: silent.
 	Logger *slog.Logger
-}
-
-// Progress reports an upload's bytes. Done counts bytes OSS has
-// acknowledged (finished parts), including those a resumed upload took
-// over from its checkpoint, so Done/Total is how much of the file OSS
-// holds; it never runs ahead of the server and never goes back. Resumed
-// is the part of Done an earlier run sent. InFlight counts bytes of
-// unfinished requests that the HTTP transport has handed to the network:
-// it runs ahead of what OSS has received by up to the socket buffers, and
-// drops when an attempt fails.
-//
-// Rate counts only bytes this run sent, so (Total-Done)/Rate is the time
-// left, also after a resume.
-type Progress struct {
-	Total    int64 // -1 while unknown (streams)
-	Done     int64
-	Resumed  int64 // taken over from the checkpoint; 0 for a fresh upload
-	InFlight int64
-	// Rate is bytes per second acknowledged in this run, smoothed; in the
-	// final report, this run's bytes over Elapsed.
-	Rate    float64
-	Elapsed time.Duration
-	Final   bool // the last report of the upload
 }
 
 // Option configures New: a ClientOption, or an UploadOption, which then
@@ -447,16 +379,4 @@ func (u *Uploader) uploadOptions(opts []UploadOption) (UploadOptions, error) {
 		return o, err
 	}
 	return o, o.openCheckpoints()
-}
-
-// progressFunc adapts the Progress callback to the meter's snapshots.
-func (o UploadOptions) progressFunc() func(progress.Snapshot) {
-	if o.Progress == nil {
-		return nil
-	}
-	fn := o.Progress
-	return func(s progress.Snapshot) {
-		fn(Progress{Total: s.Total, Done: s.Done, Resumed: s.Resumed, InFlight: s.InFlight, Rate: s.Rate,
-			Elapsed: s.Elapsed, Final: s.Final})
-	}
 }
