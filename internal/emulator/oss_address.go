@@ -52,6 +52,12 @@ func (s *Server) bucketHost(host string) (bucket, endpoint string, ok bool) {
 	return "", "", false
 }
 
+// namesBucket reports whether host addresses a bucket virtual-hosted style.
+func (s *Server) namesBucket(host string) bool {
+	_, _, ok := s.bucketHost(host)
+	return ok
+}
+
 // isOSSEndpoint reports whether host is an OSS region endpoint name.
 func isOSSEndpoint(host string) bool {
 	return strings.HasPrefix(host, "oss-") && strings.HasSuffix(host, ".aliyuncs.com")

@@ -286,9 +286,10 @@ func advertisedHost(addr net.Addr, hostname string) string {
 }
 
 // ServeHTTP routes a request to the VOD RPC API or to OSS. VOD is served
-// only on a Host that names no bucket.
+// only on a Host that names no bucket; the Host is looked at only for a
+// request shaped like an RPC call, as serveOSS resolves it anyway.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if _, _, virtual := s.bucketHost(r.Host); !virtual && isRPC(r) {
+	if isRPC(r) && !s.namesBucket(r.Host) {
 		s.serveVOD(w, r)
 		return
 	}
