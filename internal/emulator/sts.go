@@ -38,12 +38,13 @@ func (c *stsCredential) allows(bucket, key string) bool {
 // issueSTS creates and records a fresh credential for mediaID's object.
 // prefix is non-empty for M3U8 uploads.
 func (s *Server) issueSTS(mediaID, bucket, key, prefix string) *stsCredential {
+	now := s.now()
 	c := &stsCredential{
 		AccessKeyID:     "STS." + randomHex(12),
 		AccessKeySecret: randomHex(16),
 		SecurityToken:   "CAIS" + randomHex(48),
-		Expires:         s.now().Add(s.opts.STSTTL),
-		Issued:          s.now(),
+		Expires:         now.Add(s.opts.STSTTL),
+		Issued:          now,
 		Bucket:          bucket,
 		Key:             key,
 		Prefix:          prefix,
