@@ -145,19 +145,8 @@ func uploadMetadatas(p rpcParams, name, v string) *rpcError {
 		if m.SourceURL == "" || m.Title == "" || !numberOrString(m.CateID) || !numberOrString(m.FileSize) {
 			return invalidParam(name)
 		}
-		for _, c := range titleRule {
-			if err := c(p, "Title", m.Title); err != nil {
-				return err
-			}
-		}
-		if m.Description != "" {
-			for _, c := range descriptionRule {
-				if err := c(p, "Description", m.Description); err != nil {
-					return err
-				}
-			}
-		}
-		if err := tagList(p, "Tags", m.Tags); err != nil {
+		entry := rpcParams{"Title": m.Title, "Description": m.Description, "Tags": m.Tags}
+		if err := validateParams(entry, metadataTextRules); err != nil {
 			return err
 		}
 		if m.FileExtension != "" && !inList(videoExts+" "+audioExts, strings.ToLower(m.FileExtension)) {
@@ -170,6 +159,14 @@ func uploadMetadatas(p rpcParams, name, v string) *rpcError {
 		}
 	}
 	return nil
+}
+
+// metadataTextRules are CreateUploadVideo's rules for the text fields of
+// an UploadMetadata entry.
+var metadataTextRules = []paramRule{
+	{name: "Title", checks: titleRule},
+	{name: "Description", checks: descriptionRule},
+	{name: "Tags", checks: []check{tagList}},
 }
 
 // numberOrString accepts an absent value, a non-negative JSON integer or
