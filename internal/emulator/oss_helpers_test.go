@@ -77,11 +77,8 @@ func signedRequest(t *testing.T, srv *Server, c *stsCredential, method, key stri
 	u := srv.URL + "/" + c.Bucket + "/" + url.PathEscape(key)
 	req, err := http.NewRequest(method, u, bytes.NewReader(body))
 	require.NoError(t, err)
-	req.Header.Set("Date", date)
 	req.Header.Set("Content-Type", "application/octet-stream")
-	req.Header.Set("x-oss-security-token", c.SecurityToken)
-	sts := ossStringToSign(req, url.Values{}, c.Bucket, key, date)
-	req.Header.Set("Authorization", "OSS "+c.AccessKeyID+":"+signOSS(c.AccessKeySecret, sts))
+	signAt(req, c, key, date)
 	return req
 }
 
@@ -107,10 +104,14 @@ func rawOSS(t *testing.T, srv *Server, c *stsCredential, method, key, rawQuery s
 	return doRaw(t, srv.Client(), req)
 }
 
-// signNow signs req for c's bucket and key as aliyun-oss-go-sdk does: V1,
-// Date set to now, the security token among the x-oss-* headers.
+// signNow signs req for c's bucket and key with Date set to now.
 func signNow(req *http.Request, c *stsCredential, key string) {
-	date := time.Now().UTC().Format(http.TimeFormat)
+	signAt(req, c, key, time.Now().UTC().Format(http.TimeFormat))
+}
+
+// signAt signs req for c's bucket and key as aliyun-oss-go-sdk does: V1,
+// Date set to date, the security token among the x-oss-* headers.
+func signAt(req *http.Request, c *stsCredential, key, date string) {
 	req.Header.Set("Date", date)
 	req.Header.Set("x-oss-security-token", c.SecurityToken)
 	sts := ossStringToSign(req, req.URL.Query(), c.Bucket, key, date)
