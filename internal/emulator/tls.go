@@ -68,7 +68,7 @@ func newTLSSetup(opts Options, addr net.Addr) (*tlsSetup, error) {
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     certDNSNames(opts),
-		IPAddresses:  certIPs(addr),
+		IPAddresses:  certIPs(addr, opts.Hostname),
 	}
 	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
 	if err != nil {
@@ -132,12 +132,16 @@ func certDNSNames(opts Options) []string {
 	return append(names, oss, "*."+oss, internal, "*."+internal)
 }
 
-// certIPs are the loopback addresses and the listener's own, when it is a
-// specific one.
-func certIPs(addr net.Addr) []net.IP {
+// certIPs are the loopback addresses, the listener's own when it is a
+// specific one, and Hostname when it is an IP (the address URL
+// advertises, e.g. a LAN address in front of a 0.0.0.0 listener).
+func certIPs(addr net.Addr, hostname string) []net.IP {
 	ips := []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() && !tcp.IP.IsLoopback() {
 		ips = append(ips, tcp.IP)
+	}
+	if ip := net.ParseIP(hostname); ip != nil {
+		ips = append(ips, ip)
 	}
 	return ips
 }

@@ -64,6 +64,14 @@ func TestTLSCertificate(t *testing.T) {
 		_, err = os.Stat(path)
 		assert.NoError(t, err)
 	})
+	t.Run("a Hostname that is an IP is in the certificate", func(t *testing.T) {
+		t.Parallel()
+		srv := newOSSServer(t, Options{TLS: true, Hostname: "192.0.2.7"})
+		require.True(t, strings.HasPrefix(srv.URL, "https://192.0.2.7:"), srv.URL)
+		conn, err := tls.Dial("tcp", srv.listener.Addr().String(), &tls.Config{RootCAs: srv.CertPool(), ServerName: "192.0.2.7"})
+		require.NoError(t, err, "the leaf verifies for the advertised IP")
+		require.NoError(t, conn.Close())
+	})
 	t.Run("plain HTTP has none", func(t *testing.T) {
 		t.Parallel()
 		srv := newOSSServer(t, Options{})
