@@ -22,9 +22,10 @@
 // bucket and service operations other than ListMultipartUploads, object
 // ACLs, versioning, lifecycle rules, server-side encryption,
 // x-oss-complete-all, upload callbacks, storage classes, x-oss-traffic-limit
-// enforcement, HTTP/2, media processing (transcoding, snapshots, review),
-// DeleteImage by URL or by video (only by ImageId), VOD event
-// notifications, and STS tokens as the root VOD credential. In
+// enforcement, HTTP/2, media processing (transcoding, snapshots, review;
+// so DeleteImage by VideoId finds no snapshot to delete), VOD categories
+// (a CateId is not looked up), VOD event notifications, and STS tokens as
+// the root VOD credential. In
 // StorageDiscard mode GetObject answers 501, ETags are not MD5s and
 // PutObject/UploadPart send no Content-MD5; StorageDir keeps object
 // metadata in memory only, so a new emulator does not serve an earlier
