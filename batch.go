@@ -326,7 +326,7 @@ func (it BatchItem) Validate() error {
 		return invalid("Pull", "only for videos: VOD fetches no other kind", string(kind))
 	}
 	if it.URL != "" {
-		if u, err := url.Parse(it.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if _, ok := httpURL(it.URL); !ok {
 			return invalid("URL", "an http or https URL", source.RedactURL(it.URL))
 		}
 	}

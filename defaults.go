@@ -57,3 +57,15 @@ const (
 	MaxParts               = osslimit.MaxParts
 	MaxSinglePutSize int64 = osslimit.MaxSinglePutSize
 )
+
+// Bounds of upload options that are not part sizes.
+const (
+	// maxConcurrency bounds UploadOptions.Concurrency: more parts in flight
+	// per upload only multiply connections and part buffers.
+	maxConcurrency = 1000
+	// minTrafficLimit and maxTrafficLimit are the range OSS accepts in
+	// x-oss-traffic-limit, in bits per second (100 KiB/s to 100 MiB/s;
+	// OSS user guide, "Single-connection bandwidth throttling").
+	minTrafficLimit = 819200
+	maxTrafficLimit = 838860800
+)

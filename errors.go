@@ -152,7 +152,7 @@ func public(err error) error {
 	if len(also) == 0 {
 		return err
 	}
-	return &publicError{err: err, also: also}
+	return &publicError{err: err, tree: append(also, err)}
 }
 
 // walk calls fn for err and every error in its tree, in the order
@@ -174,12 +174,15 @@ func walk(err error, fn func(error)) {
 
 // publicError is an internal error with the exported errors it matches.
 type publicError struct {
-	err  error
-	also []error
+	err error
+	// tree is the exported errors, then err: built once, because Unwrap
+	// runs on every errors.Is and errors.As, from any goroutine that holds
+	// the error, and must not write.
+	tree []error
 }
 
 func (e *publicError) Error() string   { return e.err.Error() }
-func (e *publicError) Unwrap() []error { return append(e.also, e.err) }
+func (e *publicError) Unwrap() []error { return e.tree }
 
 // opError is the error a public method returns: its name first, then the
 // cause in the caller's terms. An *UploadError names its method itself.

@@ -2,6 +2,8 @@ package vodupload
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -12,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/vodupload/vodupload/internal/apierr"
 	"github.com/vodupload/vodupload/internal/emulator"
+	"github.com/vodupload/vodupload/internal/uploadauth"
 )
 
 // TestEveryServiceFailureIsAnAPIError: whatever public method a VOD or OSS
@@ -153,4 +157,31 @@ func TestValidationErrorKeepsWholeCharacters(t *testing.T) {
 	assert.True(t, strings.HasPrefix(title, strings.TrimSuffix(ve.Value, "...")), "a prefix of the title: %q", ve.Value)
 	assert.NotContains(t, err.Error(), `\x`, "no escaped half-character in %s", err)
 	assert.Empty(t, srv.Counters().Requests)
+}
+
+// TestReturnedErrorsAreSafeToInspectConcurrently: an error the library
+// returns is often shared (a batch consumer, a logger, a retry decision);
+// errors.Is and errors.As on it from several goroutines at once agree and
+// are race-free. The cause here holds two service answers and a sentinel,
+// as a failed credential refresh does.
+func TestReturnedErrorsAreSafeToInspectConcurrently(t *testing.T) {
+	t.Parallel()
+	vodErr := &apierr.Error{Service: apierr.VOD, Op: "RefreshUploadVideo", StatusCode: 404, Code: "InvalidVideo.NotFound"}
+	ossErr := &apierr.Error{Service: apierr.OSS, Op: "UploadPart", StatusCode: 403, Code: "SecurityTokenExpired"}
+	cause := fmt.Errorf("UploadPart k: refreshing the credential failed: %w (after: %w)",
+		errors.Join(vodErr, uploadauth.ErrNoRefresh), ossErr)
+	err := opError("UploadVideo", cause)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			var ae *APIError
+			if assert.ErrorAs(t, err, &ae) {
+				assert.Equal(t, "InvalidVideo.NotFound", ae.Code, "VOD's reason comes first")
+			}
+			assert.ErrorIs(t, err, ErrCredentialExpired)
+			assert.ErrorIs(t, err, ossErr, "the internal chain is kept")
+			assert.NotErrorIs(t, err, ErrTooLarge)
+		})
+	}
+	wg.Wait()
 }

@@ -99,9 +99,7 @@ func videoRequest(m VideoMeta, size int64) (vodapi.CreateVideoRequest, error) {
 		meta.FileName("FileName", m.FileName, meta.VideoOrAudio),
 		meta.Text("Description", m.Description, meta.MaxDescriptionBytes, false),
 		meta.Tags(m.Tags),
-	}
-	if m.CateID < 0 {
-		checks = append(checks, &meta.Violation{Field: "CateID", Rule: "not negative", Value: strconv.FormatInt(m.CateID, 10)})
+		nonNegative("CateID", m.CateID),
 	}
 	if err := firstViolation(checks); err != nil {
 		return vodapi.CreateVideoRequest{}, err
@@ -128,9 +126,7 @@ func imageRequest(m ImageMeta, name string) (vodapi.CreateImageRequest, error) {
 		meta.Text("Title", m.Title, meta.MaxTitleBytes, false),
 		meta.Text("Description", m.Description, meta.MaxDescriptionBytes, false),
 		meta.Tags(m.Tags),
-	}
-	if m.CateID < 0 {
-		checks = append(checks, &meta.Violation{Field: "CateID", Rule: "not negative", Value: strconv.FormatInt(m.CateID, 10)})
+		nonNegative("CateID", m.CateID),
 	}
 	if m.ImageType != "" && !meta.ImageType(m.ImageType) {
 		checks = append(checks, &meta.Violation{Field: "ImageType", Rule: meta.ImageTypeRule, Value: m.ImageType})
@@ -169,9 +165,7 @@ func attachedRequest(m AttachedMediaMeta, name string, size int64) (vodapi.Creat
 		checks = append(checks, &meta.Violation{Field: "CateIDs", Rule: "at most 5", Value: intString(len(m.CateIDs))})
 	}
 	for i, id := range m.CateIDs {
-		if id < 0 {
-			checks = append(checks, &meta.Violation{Field: fmt.Sprintf("CateIDs[%d]", i), Rule: "not negative", Value: strconv.FormatInt(id, 10)})
-		}
+		checks = append(checks, nonNegative(fmt.Sprintf("CateIDs[%d]", i), id))
 	}
 	switch ok, known := meta.Attached(m.BusinessType, ext); {
 	case !known:
@@ -191,6 +185,15 @@ func attachedRequest(m AttachedMediaMeta, name string, size int64) (vodapi.Creat
 		FileSize: max(size, 0), Description: m.Description, CateIDs: m.CateIDs, Tags: m.Tags,
 		StorageLocation: m.StorageLocation, AppID: m.AppID, UserData: userData,
 	}, nil
+}
+
+// nonNegative is the rule of a category ID: 0 means none, and VOD's IDs
+// are positive.
+func nonNegative(field string, id int64) *meta.Violation {
+	if id >= 0 {
+		return nil
+	}
+	return &meta.Violation{Field: field, Rule: "not negative", Value: strconv.FormatInt(id, 10)}
 }
 
 func firstViolation(checks []*meta.Violation) error {

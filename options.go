@@ -302,8 +302,8 @@ func (o UploadOptions) validate() error {
 	switch {
 	case o.PartSize < MinPartSize || o.PartSize > MaxPartSize:
 		return invalid("PartSize", "between 100 KiB and 5 GiB", sizeString(o.PartSize))
-	case o.Concurrency < 1 || o.Concurrency > 1000:
-		return invalid("Concurrency", "between 1 and 1000", intString(o.Concurrency))
+	case o.Concurrency < 1 || o.Concurrency > maxConcurrency:
+		return invalid("Concurrency", fmt.Sprintf("between 1 and %d", maxConcurrency), intString(o.Concurrency))
 	case o.MultipartThreshold < 1 || o.MultipartThreshold > MaxSinglePutSize:
 		return invalid("MultipartThreshold", "between 1 byte and 5 GiB", sizeString(o.MultipartThreshold))
 	case o.MaxAttempts < 1:
@@ -314,8 +314,9 @@ func (o UploadOptions) validate() error {
 		return invalid("StallTimeout", "not negative", o.StallTimeout.String())
 	case o.RefreshAt <= 0 || o.RefreshAt >= 1:
 		return invalid("RefreshAt", "between 0 and 1, exclusive", floatString(o.RefreshAt))
-	case o.TrafficLimit != 0 && (o.TrafficLimit < 819200 || o.TrafficLimit > 838860800):
-		return invalid("TrafficLimit", "between 819200 and 838860800 bits per second", intString(int(o.TrafficLimit)))
+	case o.TrafficLimit != 0 && (o.TrafficLimit < minTrafficLimit || o.TrafficLimit > maxTrafficLimit):
+		return invalid("TrafficLimit", fmt.Sprintf("between %d and %d bits per second", minTrafficLimit, maxTrafficLimit),
+			intString(int(o.TrafficLimit)))
 	case o.ProgressInterval < 0:
 		return invalid("ProgressInterval", "not negative", o.ProgressInterval.String())
 	case o.ECSRegion != "" && !validRegion(o.ECSRegion):

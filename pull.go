@@ -130,8 +130,8 @@ func pullRequest(items []PullItem) (vodapi.UploadByURLRequest, error) {
 	var req vodapi.UploadByURLRequest
 	for i, it := range items {
 		field := fmt.Sprintf("items[%d]", i)
-		u, err := url.Parse(it.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		u, ok := httpURL(it.URL)
+		if !ok {
 			return req, invalid(field+".URL", "an http or https URL", "")
 		}
 		m := it.Meta

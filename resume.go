@@ -122,7 +122,7 @@ func (u *Uploader) PruneCheckpoints(ctx context.Context, olderThan time.Duration
 		}
 		p, err := u.prune(ctx, store, info)
 		switch {
-		case errors.Is(err, checkpoint.ErrLocked):
+		case errors.Is(public(err), ErrCheckpointLocked): // the directory store's lock or a CheckpointLocker's
 		case err != nil:
 			errs = append(errs, err)
 		default:

@@ -457,3 +457,23 @@ type loadSaveDelete struct{}
 func (loadSaveDelete) Load(context.Context, string) ([]byte, error) { return nil, os.ErrNotExist }
 func (loadSaveDelete) Save(context.Context, string, []byte) error   { return nil }
 func (loadSaveDelete) Delete(context.Context, string) error         { return nil }
+
+// lockedStore is a store of the user's that holds one damaged record and
+// reports its key locked as CheckpointLocker documents: with
+// ErrCheckpointLocked.
+type lockedStore struct{ loadSaveDelete }
+
+func (lockedStore) Load(context.Context, string) ([]byte, error) { return []byte("damaged"), nil }
+func (lockedStore) Keys(context.Context) ([]string, error)       { return []string{"held"}, nil }
+func (lockedStore) Lock(key string) (func() error, error)        { return nil, ErrCheckpointLocked }
+
+// TestPruneSkipsWhatAUserStoreReportsLocked: a checkpoint an upload holds
+// is skipped, not an error, whether the lock is the directory store's or a
+// store of the user's that returns ErrCheckpointLocked.
+func TestPruneSkipsWhatAUserStoreReportsLocked(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	pruned, err := newUploader(t, srv, WithCheckpoints(lockedStore{})).PruneCheckpoints(t.Context(), 0)
+	require.NoError(t, err)
+	assert.Empty(t, pruned)
+}

@@ -3,6 +3,7 @@ package vodupload
 import (
 	"context"
 	"io"
+	"net/url"
 
 	"github.com/vodupload/vodupload/internal/source"
 )
@@ -51,3 +52,13 @@ func ReaderSource(r io.Reader, size int64, name string) Source {
 // VideoMeta.FileName overrides it. Query strings never appear in errors or
 // logs.
 func URLSource(rawURL string) Source { return opener{source.URL{URL: rawURL}} }
+
+// httpURL parses raw as an absolute http(s) URL, the only kind a URL
+// upload or a VOD pull can fetch.
+func httpURL(raw string) (*url.URL, bool) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
+}

@@ -343,3 +343,37 @@ func TestCallTimeoutBoundsAVODCall(t *testing.T) {
 	_, err = New(WithCredentials(StaticCredentials("id", "secret")), WithCallTimeout(-time.Second))
 	assert.ErrorIs(t, err, ErrValidation)
 }
+
+// TestNegativeCategoryIsRefusedBeforeVOD: a category ID below 0 names no
+// category; every kind refuses it with the field named, before any request.
+func TestNegativeCategoryIsRefusedBeforeVOD(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	ctx := t.Context()
+	tests := []struct {
+		kind, field string
+		run         func() error
+	}{
+		{"video", "CateID", func() error {
+			_, err := u.CreateVideoUpload(ctx, VideoMeta{Title: "t", FileName: "a.mp4", CateID: -1}, 0)
+			return err
+		}},
+		{"image", "CateID", func() error {
+			_, err := u.CreateImageUpload(ctx, ImageMeta{ImageExt: "png", CateID: -7})
+			return err
+		}},
+		{"attached media", "CateIDs[1]", func() error {
+			_, err := u.CreateAttachedMediaUpload(ctx, AttachedMediaMeta{BusinessType: "subtitle", MediaExt: "vtt",
+				CateIDs: []int64{3, -2}}, 0)
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		var ve *ValidationError
+		require.ErrorAs(t, tt.run(), &ve, tt.kind)
+		assert.Equal(t, tt.field, ve.Field, tt.kind)
+		assert.Equal(t, "not negative", ve.Rule, tt.kind)
+	}
+	assert.Empty(t, srv.Counters().Requests, "refused before VOD")
+}
