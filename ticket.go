@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/vodapi"
 )
@@ -179,6 +180,11 @@ func (u *Uploader) CreateAttachedMediaUpload(ctx context.Context, m AttachedMedi
 func (u *Uploader) issue(ctx context.Context, op string, kind MediaKind, r registrar, fileSize int64) (*UploadTicket, error) {
 	if fileSize < 0 {
 		return nil, opError(op, invalid("FileSize", "not negative", sizeString(fileSize)))
+	}
+	// The client picks its own part size, so only OSS's absolute limit
+	// applies: a larger file fits no upload, and VOD must not register it.
+	if _, err := partio.PartSize(fileSize, MaxPartSize); err != nil {
+		return nil, opError(op, fmt.Errorf("%w: %w", ErrTooLarge, err))
 	}
 	o := UploadOptions{Logger: u.opts.Upload.Logger}
 	reg, err := r.register(ctx, o, &payload{Opened: &source.Opened{Size: fileSize}})

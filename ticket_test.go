@@ -114,6 +114,30 @@ func TestTicketIssuanceRefusesANegativeSize(t *testing.T) {
 	assert.Empty(t, srv.Counters().Requests, "refused before VOD")
 }
 
+// TestTicketIssuanceRefusesASizeNoUploadFits: a client's file larger than
+// 10,000 parts of 5 GiB fits no multipart upload, whatever part size the
+// client picks, so no record is registered for it.
+func TestTicketIssuanceRefusesASizeNoUploadFits(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	tooLarge := int64(MaxParts)*MaxPartSize + 1
+	for name, issue := range map[string]func() (*UploadTicket, error){
+		"video": func() (*UploadTicket, error) {
+			return u.CreateVideoUpload(t.Context(), VideoMeta{Title: "t", FileName: "t.mp4"}, tooLarge)
+		},
+		"attached media": func() (*UploadTicket, error) {
+			return u.CreateAttachedMediaUpload(t.Context(), AttachedMediaMeta{BusinessType: "material", FileName: "a.mp4"}, tooLarge)
+		},
+	} {
+		_, err := issue()
+		require.ErrorIs(t, err, ErrTooLarge, name)
+	}
+	assert.Empty(t, srv.Counters().Requests, "refused before VOD")
+	_, err := u.CreateVideoUpload(t.Context(), VideoMeta{Title: "t", FileName: "t.mp4"}, tooLarge-1)
+	require.NoError(t, err, "the largest size that fits is registered")
+}
+
 // TestUploadTicketJSONIsVODsAnswer: a ticket travels in the names VOD's
 // own Create… answer uses, so VOD's web and mobile SDKs take it as it is,
 // and comes back as the same ticket.
