@@ -138,9 +138,10 @@ func (a ticketAnswer) LogValue() slog.Value {
 	return slog.GroupValue(slog.Any("ticket", a.ticket), slog.String("RefreshToken", redacted))
 }
 
-// credential is an UploadAuth: it must reach the client in JSON, which
+// credential is a refresh token: it must reach the client in JSON, which
 // encodes it as the plain string it is, yet never a log line, so fmt and
-// slog print a placeholder.
+// slog print a placeholder. (The ticket's UploadAuth is redacted by
+// UploadTicket itself.)
 type credential string
 
 const redacted = "[REDACTED]"

@@ -6,11 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,7 +115,8 @@ type pageRig struct {
 	logs    *syncBuffer
 }
 
-func newPageRig(t *testing.T, aliOSS string, emuOpts emulator.Options) *pageRig {
+// wrap, when set, stands in front of the AppServer.
+func newPageRig(t *testing.T, aliOSS string, emuOpts emulator.Options, wrap func(http.Handler) http.Handler) *pageRig {
 	t.Helper()
 	emuOpts.Hostname = "localhost"
 	emu, err := emulator.New(emuOpts)
@@ -134,6 +137,9 @@ func newPageRig(t *testing.T, aliOSS string, emuOpts emulator.Options) *pageRig 
 	})
 	require.NoError(t, err)
 	app.Config.Handler = srv
+	if wrap != nil {
+		app.Config.Handler = wrap(srv)
+	}
 	app.Start()
 	t.Cleanup(app.Close)
 	return &pageRig{emu: emu, server: srv, app: app, logs: logs,
@@ -217,7 +223,7 @@ func TestBrowserUpload(t *testing.T) {
 		// at least 12 s, so the page renews at least once. (A part takes
 		// 4 s or more, well within a credential's life.)
 		rig := newPageRig(t, aliOSS, emulator.Options{STSTTL: 10 * time.Second,
-			Faults: emulator.Faults{BandwidthBPS: 256 << 10}})
+			Faults: emulator.Faults{BandwidthBPS: 256 << 10}}, nil)
 		path, data := writeMedia(t, "holiday.mp4", size)
 		tab := startUpload(t, browser, rig, path)
 
@@ -245,7 +251,7 @@ func TestBrowserUpload(t *testing.T) {
 	})
 
 	t.Run("expired credential and a failing refresh show the error", func(t *testing.T) {
-		rig := newPageRig(t, aliOSS, emulator.Options{Faults: emulator.Faults{BandwidthBPS: 256 << 10}})
+		rig := newPageRig(t, aliOSS, emulator.Options{Faults: emulator.Faults{BandwidthBPS: 256 << 10}}, nil)
 		path, _ := writeMedia(t, "late.mp4", 8<<20)
 		tab := startUpload(t, browser, rig, path)
 		// As soon as the ticket is out, the AppServer forgets the key its
@@ -266,7 +272,7 @@ func TestBrowserUpload(t *testing.T) {
 	})
 
 	t.Run("cancel aborts the multipart upload", func(t *testing.T) {
-		rig := newPageRig(t, aliOSS, emulator.Options{Faults: emulator.Faults{BandwidthBPS: 256 << 10}})
+		rig := newPageRig(t, aliOSS, emulator.Options{Faults: emulator.Faults{BandwidthBPS: 256 << 10}}, nil)
 		// 16 MiB at 1 MiB/s: the page's script can run seconds behind the
 		// network on a loaded machine, and the click must land before the
 		// last part does.
@@ -287,6 +293,43 @@ func TestBrowserUpload(t *testing.T) {
 		c := rig.emu.Counters()
 		assert.Equal(t, int64(1), c.Requests["AbortMultipartUpload"])
 		assert.Zero(t, c.Requests["CompleteMultipartUpload"])
+	})
+
+	t.Run("cancel while a renewal is out still cancels", func(t *testing.T) {
+		// The AppServer holds the page's refresh until the test has
+		// clicked Cancel.
+		arrived, release := make(chan struct{}), make(chan struct{})
+		var arrivedOnce, releaseOnce sync.Once
+		holdRefresh := func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/refresh") {
+					arrivedOnce.Do(func() { close(arrived) })
+					<-release
+				}
+				next.ServeHTTP(w, r)
+			})
+		}
+		rig := newPageRig(t, aliOSS, emulator.Options{Faults: emulator.Faults{BandwidthBPS: 256 << 10}}, holdRefresh)
+		t.Cleanup(func() { releaseOnce.Do(func() { close(release) }) }) // before the AppServer closes
+		path, _ := writeMedia(t, "renewing.mp4", 16<<20)
+		tab := startUpload(t, browser, rig, path)
+		waitForEmulator(t, rig.emu, "a part", func(c emulator.Counters) bool { return c.Requests["UploadPart"] > 0 })
+		rig.emu.ExpireCredentials() // OSS refuses the next part: the page renews
+		select {
+		case <-arrived:
+		case <-time.After(60 * time.Second):
+			t.Fatal("the page did not ask for a renewal")
+		}
+		handled, err := chromedp.Run(tab, chromedp.Evaluate[bool](
+			`document.getElementById('cancel').click(), document.getElementById('cancel').disabled`))
+		require.NoError(t, err)
+		require.True(t, handled, "the Cancel handler ran")
+		releaseOnce.Do(func() { close(release) })
+
+		st := waitFor(t, tab, "cancelled", func(s pageState) bool { return s.State == "cancelled" })
+		assert.Equal(t, "Cancelled. The multipart upload was aborted.", st.Result)
+		assert.Empty(t, rig.emu.MultipartUploads(), "the emulator holds no open multipart upload")
+		assert.Zero(t, rig.emu.Counters().Requests["CompleteMultipartUpload"])
 	})
 }
 

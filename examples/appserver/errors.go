@@ -13,7 +13,7 @@ import (
 
 // errorBody is the JSON every failure answers with:
 //
-//	{"error":{"code":"InvalidParameter","field":"Title","message":"…","request_id":"…"}}
+//	{"error":{"code":"InvalidParameter","field":"title","message":"…","request_id":"…"}}
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }

@@ -94,25 +94,17 @@ func TestVODErrorMapping(t *testing.T) {
 
 func TestNewServerNeedsTokens(t *testing.T) {
 	t.Parallel()
-	for name, cs := range map[string][]Client{
-		"none":        nil,
-		"short":       clients("0123456789abcde"),
-		"repeated":    clients(testToken, testToken),
-		"bad name":    {{Name: "a b", Token: testToken}},
-		"long name":   {{Name: strings.Repeat("n", 65), Token: testToken}},
-		"short key":   nil,
-		"bad origin":  nil,
-		"star origin": nil,
+	good := clients(testToken)
+	for name, opts := range map[string]Options{
+		"none":        {},
+		"short":       {Clients: clients("0123456789abcde")},
+		"repeated":    {Clients: clients(testToken, testToken)},
+		"bad name":    {Clients: []Client{{Name: "a b", Token: testToken}}},
+		"long name":   {Clients: []Client{{Name: strings.Repeat("n", 65), Token: testToken}}},
+		"short key":   {Clients: good, RefreshKeys: [][]byte{[]byte("short")}},
+		"bad origin":  {Clients: good, CORSOrigins: []string{"https://app.example.com/path"}},
+		"star origin": {Clients: good, CORSOrigins: []string{"*"}},
 	} {
-		opts := Options{Clients: cs}
-		switch name {
-		case "short key":
-			opts = Options{Clients: clients(testToken), RefreshKeys: [][]byte{[]byte("short")}}
-		case "bad origin":
-			opts = Options{Clients: clients(testToken), CORSOrigins: []string{"https://app.example.com/path"}}
-		case "star origin":
-			opts = Options{Clients: clients(testToken), CORSOrigins: []string{"*"}}
-		}
 		_, err := NewServer(failingIssuer{}, opts)
 		assert.Error(t, err, name)
 	}

@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -113,7 +112,7 @@ func exitCode(err error) int {
 	if errors.As(err, &ue) {
 		return exitFailed
 	}
-	for _, invalid := range []error{vodupload.ErrValidation, fs.ErrNotExist, vodupload.ErrNotRegularFile, vodupload.ErrEmptySource} {
+	for _, invalid := range []error{vodupload.ErrValidation, os.ErrNotExist, vodupload.ErrNotRegularFile, vodupload.ErrEmptySource} {
 		if errors.Is(err, invalid) {
 			return exitUsage
 		}

@@ -64,15 +64,9 @@ type sample struct {
 }
 
 func newBatchView(mode string, stderr, events io.Writer, every time.Duration, t batchTotals) *batchView {
-	if mode == "auto" {
-		mode = "lines"
-		if isTerminal(stderr) {
-			mode = "bar"
-		}
-	}
-	v := &batchView{mode: mode, w: stderr, events: events, columns: func() int { return terminalColumns(stderr) },
+	v := &batchView{mode: displayMode(mode, stderr), w: stderr, events: events, columns: func() int { return terminalColumns(stderr) },
 		every: every, start: time.Now(), totals: t, running: map[int]itemBytes{}, stop: make(chan struct{})}
-	if mode == "lines" {
+	if v.mode == "lines" {
 		v.every = linesInterval
 	}
 	if v.mode != "none" || events != nil {
@@ -189,21 +183,11 @@ func (v *batchView) snapshot(now time.Time) batchTotals {
 func (v *batchView) show(t batchTotals) {
 	switch v.mode {
 	case "bar":
-		text := batchNumbers(t)
-		line := text
-		if cols := v.columns(); cols >= minBarColumns {
-			if width := cols - 1 - len(text) - 3; width >= minBarWidth {
-				share := float64(t.Done+t.Failed) / float64(max(t.Files, 1))
-				if t.BytesTotal > 0 {
-					share = float64(t.BytesSent+t.BytesResumed) / float64(t.BytesTotal)
-				}
-				line = drawBar(share, width) + " " + text
-			}
-		} else if cols > 1 && len(line) > cols-1 {
-			line = line[:cols-1]
+		share := float64(t.Done+t.Failed) / float64(max(t.Files, 1))
+		if t.BytesTotal > 0 {
+			share = float64(t.BytesSent+t.BytesResumed) / float64(t.BytesTotal)
 		}
-		fmt.Fprintf(v.w, "\r%s%s", line, strings.Repeat(" ", max(v.drawn-len(line), 0)))
-		v.drawn = max(len(line), 1)
+		v.drawn = redraw(v.w, fitLine(batchNumbers(t), share, v.columns()), v.drawn)
 	case "lines":
 		fmt.Fprintln(v.w, "upload: "+batchNumbers(t))
 	}

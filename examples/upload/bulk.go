@@ -177,7 +177,7 @@ func (c *config) plan() (*bulkPlan, error) {
 // runBulk is the whole bulk import; it returns the exit code: 130 when
 // interrupted, else 2 when a row was invalid (or an item failed for its
 // input), else 1 when an item failed (in this run, or earlier and not
-// retried), else 0.
+// retried) or the results file could not be written, else 0.
 func runBulk(ctx context.Context, c *config, args []string, stdout, stderr io.Writer) int {
 	warn := c.warnings(stderr)
 	p, err := c.plan()
@@ -206,7 +206,7 @@ func runBulk(ctx context.Context, c *config, args []string, stdout, stderr io.Wr
 	if c.bulk.dryRun || len(p.todo) == 0 {
 		fmt.Fprintf(stderr, "upload: %d to upload (%s), %d done earlier, %d failed earlier%s, %d invalid\n",
 			len(p.todo), humanBytes(totals.BytesTotal), p.skipped, p.failedEarlier, retryHint(p.failedEarlier), len(p.invalid))
-		code := bulkExit(p, totals, false, false)
+		code := bulkExit(p, totals, false, false, false)
 		if events != nil {
 			summary(io.Discard, events, p, totals, false, code)
 		}
@@ -222,10 +222,13 @@ func runBulk(ctx context.Context, c *config, args []string, stdout, stderr io.Wr
 		return fail(c, err, warn, stdout, stderr)
 	}
 	view := newBatchView(c.progress, stderr, events, c.progressInterval, totals)
-	inputErr := upload(ctx, up, c, p.todo, res, view)
+	inputErr, stopped := upload(ctx, up, c, p.todo, res, view)
 	totals = view.finish()
+	if stopped != nil {
+		fmt.Fprintf(stderr, "upload: %v\n", stopped)
+	}
 	interrupted := ctx.Err() != nil
-	code := bulkExit(p, totals, interrupted, inputErr)
+	code := bulkExit(p, totals, interrupted, inputErr, stopped != nil)
 	summary(stderr, events, p, totals, interrupted, code)
 	if interrupted {
 		fmt.Fprintf(stderr, "upload: interrupted; run the same command again to continue: %s\n", resumeCommand(args))
@@ -234,8 +237,9 @@ func runBulk(ctx context.Context, c *config, args []string, stdout, stderr io.Wr
 }
 
 // upload runs the batch and records every event; it reports whether an
-// item failed for its input (exit code 2).
-func upload(ctx context.Context, up *vodupload.Uploader, c *config, todo []row, res *resultsFile, view *batchView) bool {
+// item failed for its input (exit code 2), and why it stopped the batch
+// early: a results line that could not be written.
+func upload(ctx context.Context, up *vodupload.Uploader, c *config, todo []row, res *resultsFile, view *batchView) (inputErr bool, stopped error) {
 	// A results line that cannot be written stops the import: without
 	// it, a crash would lose track of media VOD registered.
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -257,7 +261,6 @@ func upload(ctx context.Context, up *vodupload.Uploader, c *config, todo []row, 
 			cancel(err)
 		}
 	}
-	inputErr := false
 	for result := range up.UploadBatch(ctx, iter.Seq[vodupload.BatchItem](items),
 		vodupload.WithBatchConcurrency(c.bulk.files), vodupload.WithBatchStarted(started)) {
 		r := todo[result.Index]
@@ -274,9 +277,9 @@ func upload(ctx context.Context, up *vodupload.Uploader, c *config, todo []row, 
 		inputErr = inputErr || result.Err != nil && exitCode(result.Err) == exitUsage
 	}
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(view.w, "upload: %v\n", err)
+		stopped = err
 	}
-	return inputErr
+	return inputErr, stopped
 }
 
 // resultRecord is the results line of a finished item.
@@ -328,13 +331,15 @@ func retryHint(n int) string {
 	return " (run with -retry-failed to retry)"
 }
 
-func bulkExit(p *bulkPlan, t batchTotals, interrupted, inputErr bool) int {
+// bulkExit is runBulk's exit code; stopped: the results file could not be
+// written, so the items after it were not uploaded.
+func bulkExit(p *bulkPlan, t batchTotals, interrupted, inputErr, stopped bool) int {
 	switch {
 	case interrupted:
 		return exitInterrupted
 	case len(p.invalid) > 0 || inputErr:
 		return exitUsage
-	case t.Failed > 0 || p.failedEarlier > 0:
+	case t.Failed > 0 || p.failedEarlier > 0 || stopped:
 		return exitFailed
 	}
 	return exitOK

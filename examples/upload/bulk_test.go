@@ -336,6 +336,36 @@ func TestBulkInterruptedRunRecordsNoFailureAndTheRerunResumes(t *testing.T) {
 	assert.EqualValues(t, 1<<20, done.Bytes)
 }
 
+// TestBulkStopsAndFailsWhenTheResultsFileCannotBeWritten: without its
+// results line a rerun would lose track of what VOD registered, so the
+// import stops; it must not then exit 0 as if every row were done.
+func TestBulkStopsAndFailsWhenTheResultsFileCannotBeWritten(t *testing.T) {
+	srv := startEmulator(t, emulator.Options{})
+	dir := t.TempDir()
+	tempFile(t, dir, "a.mp4", []byte("first video"))
+	tempFile(t, dir, "b.mp4", []byte("second video"))
+	manifest := filepath.Join(dir, "m.csv")
+	writeCSV(t, manifest, [][]string{{"path", "title"}, {"a.mp4", "a"}, {"b.mp4", "b"}})
+	var stderr bytes.Buffer
+	c, err := parseArgs([]string{"-endpoint", srv.URL, "-manifest", manifest, "-progress", "none", "-files", "1"}, &stderr)
+	require.NoError(t, err)
+	p, err := c.plan()
+	require.NoError(t, err)
+	require.Len(t, p.todo, 2)
+	res, err := openResults(c.bulk.results)
+	require.NoError(t, err)
+	require.NoError(t, res.f.Close()) // every append fails from here on
+	up, err := vodupload.New(c.options(func(vodupload.Progress) {}, c.warnings(&stderr))...)
+	require.NoError(t, err)
+	view := newBatchView("none", &stderr, nil, time.Second, batchTotals{Files: len(p.todo)})
+
+	inputErr, stopped := upload(t.Context(), up, c, p.todo, res, view)
+	totals := view.finish()
+	assert.False(t, inputErr)
+	require.ErrorContains(t, stopped, "results: write")
+	assert.Equal(t, exitFailed, bulkExit(p, totals, false, inputErr, stopped != nil))
+}
+
 func TestBulkFlagsThatDoNotApplyAreRefused(t *testing.T) {
 	t.Parallel()
 	m := filepath.Join(t.TempDir(), "m.csv")

@@ -185,9 +185,15 @@ func failed(c *config, args []string, err error, warn *warnings, stdout, stderr 
 	code := exitCode(err)
 	resume := resumeCommand(args)
 	report(c, err, code, resume, warn, stdout, stderr)
+	checkpointKept(stderr, c, ue, resume)
+	return code
+}
+
+// checkpointKept says where the checkpoint of a stopped upload is and
+// the command that resumes it.
+func checkpointKept(stderr io.Writer, c *config, ue *vodupload.UploadError, resume string) {
 	fmt.Fprintf(stderr, "upload: checkpoint kept in %s (%s, %d parts done); resume with: %s\n",
 		c.checkpointDir, ue.MediaID, ue.PartsDone, resume)
-	return code
 }
 
 // report prints err on one stderr line and, with -json, as the JSON
@@ -211,8 +217,7 @@ func interrupted(c *config, args []string, err error, warn *warnings, stdout, st
 	var ue *vodupload.UploadError
 	switch {
 	case errors.As(err, &ue) && ue.Resumable:
-		fmt.Fprintf(stderr, "upload: checkpoint kept in %s (%s, %d parts done); resume with: %s\n",
-			c.checkpointDir, ue.MediaID, ue.PartsDone, resume)
+		checkpointKept(stderr, c, ue, resume)
 	case c.file == "-":
 		fmt.Fprintf(stderr, "upload: a stream cannot resume; start again with the same data on stdin: %s\n", resume)
 	case c.checkpointDir != "":

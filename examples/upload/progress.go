@@ -36,16 +36,21 @@ type reporter interface {
 	finish(ok bool)
 }
 
-// newReporter picks the display for mode: with "auto", a live bar when
-// stderr is a terminal, plain lines when it is a log or a pipe.
-func newReporter(mode string, stderr io.Writer) reporter {
-	if mode == "auto" {
-		mode = "lines"
-		if isTerminal(stderr) {
-			mode = "bar"
-		}
+// displayMode resolves -progress auto: a live bar when stderr is a
+// terminal, plain lines when it is a log or a pipe.
+func displayMode(mode string, stderr io.Writer) string {
+	switch {
+	case mode != "auto":
+		return mode
+	case isTerminal(stderr):
+		return "bar"
 	}
-	switch mode {
+	return "lines"
+}
+
+// newReporter picks the display for mode.
+func newReporter(mode string, stderr io.Writer) reporter {
+	switch displayMode(mode, stderr) {
 	case "bar":
 		return &barReporter{w: stderr, columns: func() int { return terminalColumns(stderr) }, throttle: barThrottle}
 	case "lines":
@@ -118,26 +123,39 @@ func (r *barReporter) finish(ok bool) {
 	}
 }
 
-// draw replaces the line on screen with p, padding over a longer one.
 func (r *barReporter) draw(p vodupload.Progress) {
-	line := barLine(p, r.columns())
-	pad := max(r.drawn-len(line), 0)
-	fmt.Fprintf(r.w, "\r%s%s", line, strings.Repeat(" ", pad))
-	r.drawn = max(len(line), 1)
+	r.drawn = redraw(r.w, barLine(p, r.columns()), r.drawn)
+}
+
+// redraw replaces the line on screen, drawn columns long, with line,
+// padding over a longer one; it returns the new line's length.
+func redraw(w io.Writer, line string, drawn int) int {
+	fmt.Fprintf(w, "\r%s%s", line, strings.Repeat(" ", max(drawn-len(line), 0)))
+	return max(len(line), 1)
 }
 
 // barLine is the bar's text for a terminal of cols columns (0: unknown):
-// "[=======>      ] 12.0 MiB / 40.0 MiB (30%) 5.1 MiB/s eta 6s" when a
-// bar of minBarWidth fits beside the numbers, else the numbers alone, cut
-// to the width so the line never wraps (a wrapped line cannot be redrawn).
+// "[=======>      ] 12.0 MiB / 40.0 MiB (30%) 5.1 MiB/s eta 6s", or the
+// numbers alone when the size is unknown or the terminal too narrow.
 func barLine(p vodupload.Progress, cols int) string {
-	text := progressNumbers(p)
+	share := -1.0 // no bar without a total
+	if p.Total > 0 {
+		share = float64(p.Done) / float64(p.Total)
+	}
+	return fitLine(progressNumbers(p), share, cols)
+}
+
+// fitLine is text for a terminal of cols columns (0: unknown): after a
+// bar of share (0..1; negative: none) when the terminal is minBarColumns
+// wide and a bar of minBarWidth fits beside text, else text alone, cut to
+// the width so the line never wraps (a wrapped line cannot be redrawn).
+func fitLine(text string, share float64, cols int) string {
 	if cols <= 0 {
 		return text
 	}
 	room := cols - 1 // the last column would wrap on some terminals
-	if barWidth := room - len(text) - 3; cols >= minBarColumns && p.Total > 0 && barWidth >= minBarWidth {
-		return drawBar(float64(p.Done)/float64(p.Total), barWidth) + " " + text
+	if barWidth := room - len(text) - 3; cols >= minBarColumns && share >= 0 && barWidth >= minBarWidth {
+		return drawBar(share, barWidth) + " " + text
 	}
 	if len(text) > room {
 		text = text[:max(room, 0)]

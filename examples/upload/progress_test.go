@@ -106,6 +106,40 @@ func TestBarLineFitsTheTerminal(t *testing.T) {
 	}
 }
 
+// TestBatchBarFitsTheTerminal: the bulk import's bar follows the same
+// rule as one upload's; a line too long for a bar beside it is cut, not
+// wrapped, on a terminal wide enough for a bar.
+func TestBatchBarFitsTheTerminal(t *testing.T) {
+	t.Parallel()
+	long := batchTotals{Files: 12000, Done: 11000, Failed: 120, BytesTotal: 900 << 40, BytesSent: 500 << 40,
+		Rate: 123.4 * mib, ETASeconds: 1e6}
+	short := batchTotals{Files: 4, Done: 1, BytesTotal: 40 * mib, BytesSent: 10 * mib}
+	for _, tt := range []struct {
+		name    string
+		t       batchTotals
+		cols    int
+		wantBar bool
+	}{
+		{"long numbers, bar-wide terminal", long, minBarColumns, false},
+		{"long numbers, wide terminal", long, 200, true},
+		{"narrow terminal", short, 30, false},
+		{"wide terminal", short, 80, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var buf bytes.Buffer
+			v := &batchView{mode: "bar", w: &buf, columns: func() int { return tt.cols }}
+			v.show(tt.t)
+			line := lastFrame(buf.String())
+			assert.Less(t, len(line), tt.cols, "the line never wraps: %q", line)
+			assert.Equal(t, tt.wantBar, strings.HasPrefix(line, "["), line)
+			if tt.wantBar {
+				assert.Equal(t, tt.cols-1, len(line), "the bar fills the width: %q", line)
+			}
+		})
+	}
+}
+
 func TestProgressAfterAResumeShowsThisRunsRate(t *testing.T) {
 	t.Parallel()
 	// 28 MiB taken over, 2 MiB sent in this run at 1 MiB/s: 10 MiB left

@@ -154,6 +154,9 @@
         // continue from the parts already done.
         if (!renew || !CREDENTIAL_ERRORS.has(err.code) || ++renewals > MAX_RENEWALS_IN_A_ROW) throw err;
         Object.assign(client.options, await renew());
+        // multipartUpload clears ali-oss's cancel flag when it starts, so a
+        // Cancel pressed while the renewal was out must stop the loop here.
+        if (up.cancelled) throw err;
       }
     }
     $('bar').value = 1;
