@@ -11,6 +11,7 @@ import (
 	"github.com/vodupload/vodupload/internal/checkpoint"
 	"github.com/vodupload/vodupload/internal/hls"
 	"github.com/vodupload/vodupload/internal/m3u8"
+	"github.com/vodupload/vodupload/internal/partio"
 	"github.com/vodupload/vodupload/internal/source"
 	"github.com/vodupload/vodupload/internal/uploadauth"
 	"github.com/vodupload/vodupload/internal/vodapi"
@@ -108,6 +109,8 @@ type sentinel struct{ internal, public error }
 func sentinels() []sentinel {
 	all := []sentinel{
 		{source.ErrEmpty, ErrEmptySource},
+		{source.ErrInvalidSize, ErrValidation},
+		{partio.ErrTooLarge, ErrTooLarge},
 		{source.ErrNotRegular, ErrNotRegularFile},
 		{uploadauth.ErrNoRefresh, ErrCredentialExpired},
 		{checkpoint.ErrLocked, ErrCheckpointLocked},

@@ -207,6 +207,24 @@ func (zeros) ReadAt(p []byte, _ int64) (int, error) { clear(p); return len(p), n
 // before VOD creates a record, for files read at offsets and for
 // streams, at the default part size and at one whose multiples stop short
 // of 5 GiB.
+// TestInvalidReaderSourceIsAValidationError: a declared size below -1 or a
+// nil reader is the caller's mistake, matched like every other by
+// ErrValidation, and found before any call.
+func TestInvalidReaderSourceIsAValidationError(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv)
+	for name, src := range map[string]Source{
+		"size -5":    ReaderSource(zeros{}, -5, "a.mp4"),
+		"nil reader": ReaderSource(nil, 10, "a.mp4"),
+	} {
+		_, err := u.UploadVideo(t.Context(), src, VideoMeta{Title: "t"})
+		require.ErrorIs(t, err, ErrValidation, name)
+		assert.ErrorContains(t, err, "invalid source size", name)
+	}
+	assert.Empty(t, srv.Counters().Requests, "no request reached VOD or OSS")
+}
+
 func TestKnownSizeTooLargeFailsBeforeVOD(t *testing.T) {
 	t.Parallel()
 	srv := newEmulator(t, emulator.Options{})
