@@ -190,7 +190,7 @@ func (b *batchRun) one(ctx context.Context, it batch.Indexed[BatchItem]) BatchRe
 		}
 		return res
 	}
-	if err := item.Validate(); err != nil {
+	if err := item.validate(b.u.opts.Upload); err != nil {
 		return finish(opError(batchOp, err))
 	}
 	if item.Pull { // a pull that cannot share a call still runs alone
@@ -310,8 +310,14 @@ func (it BatchItem) kind() MediaKind {
 // UploadVideo, UploadImage, UploadAttachedMedia and PullFromURL). It does
 // not open the source: a missing file fails when its upload starts. An
 // extension that only a URL's answer can tell is checked then too. The
-// error is a *ValidationError.
-func (it BatchItem) Validate() error {
+// item's Options are checked over the package's defaults; UploadBatch
+// checks them over its Uploader's, so an option valid only beside those (a
+// RetryMaxDelay below DefaultRetryBaseDelay) passes there. The error is a
+// *ValidationError.
+func (it BatchItem) Validate() error { return it.validate(UploadOptions{}) }
+
+// validate is Validate with the item's Options applied over base.
+func (it BatchItem) validate(base UploadOptions) error {
 	kind := it.kind()
 	switch {
 	case kind != KindVideo && kind != KindImage && kind != KindAttachedMedia:
@@ -330,7 +336,7 @@ func (it BatchItem) Validate() error {
 			return invalid("URL", "an http or https URL", source.RedactURL(it.URL))
 		}
 	}
-	if err := checkOptions(it.Options); err != nil {
+	if err := checkOptions(base, it.Options); err != nil {
 		return err
 	}
 	if it.Pull {
@@ -414,8 +420,8 @@ func urlName(raw string) string {
 }
 
 // checkOptions validates per-item options without opening a store.
-func checkOptions(opts []UploadOption) error {
-	var o UploadOptions
+func checkOptions(base UploadOptions, opts []UploadOption) error {
+	o := base
 	for _, fn := range opts {
 		fn(&o)
 	}

@@ -406,6 +406,35 @@ func TestUploadBatchBrokenOffLeavesNoGoroutine(t *testing.T) {
 	assert.Less(t, srv.Counters().BytesReceived, int64(8*mib), "the big uploads stopped")
 }
 
+// TestUploadBatchChecksItemOptionsOverTheUploadersDefaults: an item's
+// options apply over the Uploader's defaults, so one that is only valid
+// over those (a RetryMaxDelay below the library's default base delay, with
+// the Uploader's base below it) uploads; over the library's defaults it was
+// refused.
+func TestUploadBatchChecksItemOptionsOverTheUploadersDefaults(t *testing.T) {
+	t.Parallel()
+	srv := newEmulator(t, emulator.Options{})
+	u := newUploader(t, srv, WithRetry(3, 10*time.Millisecond, time.Second))
+	path, _ := writeFile(t, "a.mp4", 1<<10)
+	lowerMax := UploadOption(func(o *UploadOptions) { o.RetryMaxDelay = 100 * time.Millisecond })
+	item := BatchItem{Key: "a", Source: FileSource(path), Video: VideoMeta{Title: "t"}, Options: []UploadOption{lowerMax}}
+	n := 0
+	for r := range u.UploadBatch(t.Context(), slices.Values([]BatchItem{item})) {
+		require.NoError(t, r.Err)
+		assert.NotEmpty(t, r.MediaID)
+		n++
+	}
+	assert.Equal(t, 1, n)
+
+	tooLow := UploadOption(func(o *UploadOptions) { o.RetryMaxDelay = time.Millisecond })
+	item.Options = []UploadOption{tooLow}
+	for r := range u.UploadBatch(t.Context(), slices.Values([]BatchItem{item})) {
+		var ve *ValidationError
+		require.ErrorAs(t, r.Err, &ve, "below the Uploader's base delay it is still refused")
+		assert.Equal(t, "RetryBaseDelay", ve.Field)
+	}
+}
+
 func TestBatchItemValidate(t *testing.T) {
 	t.Parallel()
 	file := FileSource("movie.mp4")
