@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -101,6 +102,12 @@ func (u *Uploader) submitPull(ctx context.Context, items []PullItem) ([]PullJob,
 	jobs, err := u.vod.UploadMediaByURL(ctx, req)
 	if err != nil {
 		return nil, err
+	}
+	// One job per URL is what callers index by; an answer without that
+	// would leave a URL unaccounted for, never failed and never done.
+	if len(jobs) != len(items) {
+		return nil, &apierr.Error{Service: apierr.VOD, Op: "UploadMediaByURL", StatusCode: http.StatusOK,
+			Code: "MalformedResponse", Message: fmt.Sprintf("%d jobs for %d URLs", len(jobs), len(items))}
 	}
 	out := make([]PullJob, len(jobs))
 	for i, j := range jobs {

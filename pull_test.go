@@ -69,3 +69,22 @@ func TestSubmitPullValidates(t *testing.T) {
 	}
 	assert.Empty(t, srv.Counters().Requests)
 }
+
+// TestSubmitPullRefusesAnAnswerWithoutAJobPerURL: a VOD answer that
+// accounts for fewer URLs than were sent is an error, not a shorter list
+// a caller would index past or wait on forever.
+func TestSubmitPullRefusesAnAnswerWithoutAJobPerURL(t *testing.T) {
+	t.Parallel()
+	vod := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"RequestId":"R-1","UploadJobs":[]}`))
+	}))
+	t.Cleanup(vod.Close)
+	u, err := New(WithEndpoint(vod.URL), WithCredentials(StaticCredentials("id", "secret")))
+	require.NoError(t, err)
+	_, err = u.SubmitPull(t.Context(), []PullItem{{URL: "https://example.com/a.mp4", Meta: VideoMeta{Title: "a"}}})
+	var ae *APIError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "MalformedResponse", ae.Code)
+	assert.ErrorContains(t, err, "0 jobs for 1 URLs")
+}

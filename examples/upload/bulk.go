@@ -174,6 +174,16 @@ func (c *config) plan() (*bulkPlan, error) {
 	return p, nil
 }
 
+// totals is what the progress view starts from: the rows to upload and
+// their bytes, and the rows done earlier.
+func (p *bulkPlan) totals() batchTotals {
+	t := batchTotals{Files: len(p.todo), Skipped: p.skipped}
+	for _, r := range p.todo {
+		t.BytesTotal += r.size
+	}
+	return t
+}
+
 // runBulk is the whole bulk import; it returns the exit code: 130 when
 // interrupted, else 2 when a row was invalid (or an item failed for its
 // input), else 1 when an item failed (in this run, or earlier and not
@@ -199,10 +209,7 @@ func runBulk(ctx context.Context, c *config, args []string, stdout, stderr io.Wr
 		fmt.Fprintf(stderr, "upload: warning: %d line(s) of %s did not parse and were skipped (a line cut short by a crash is expected)\n",
 			p.unreadable, c.bulk.results)
 	}
-	totals := batchTotals{Files: len(p.todo), Skipped: p.skipped}
-	for _, r := range p.todo {
-		totals.BytesTotal += r.size
-	}
+	totals := p.totals()
 	if c.bulk.dryRun || len(p.todo) == 0 {
 		fmt.Fprintf(stderr, "upload: %d to upload (%s), %d done earlier, %d failed earlier%s, %d invalid\n",
 			len(p.todo), humanBytes(totals.BytesTotal), p.skipped, p.failedEarlier, retryHint(p.failedEarlier), len(p.invalid))
@@ -217,6 +224,12 @@ func runBulk(ctx context.Context, c *config, args []string, stdout, stderr io.Wr
 		return fail(c, err, warn, stdout, stderr)
 	}
 	defer res.Close()
+	// Another run may have finished rows between the plan above and the
+	// lock: plan again under it, so no row is uploaded twice.
+	if p, err = c.plan(); err != nil {
+		return fail(c, err, warn, stdout, stderr)
+	}
+	totals = p.totals()
 	up, err := vodupload.New(c.options(func(vodupload.Progress) {}, warn)...)
 	if err != nil {
 		return fail(c, err, warn, stdout, stderr)

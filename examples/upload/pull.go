@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/vodupload/vodupload"
 )
@@ -38,6 +39,9 @@ func pullURL(ctx context.Context, up *vodupload.Uploader, c *config) (*outcome, 
 		return nil, err
 	}
 	if len(jobs) != 1 {
+		if err == nil {
+			err = fmt.Errorf("VOD answered %d jobs for one URL", len(jobs))
+		}
 		return nil, err
 	}
 	j := jobs[0]

@@ -102,7 +102,9 @@ func openResults(path string) (*resultsFile, error) {
 	unlock, err := lockFile(f)
 	if err != nil {
 		_ = f.Close()
-		return nil, usagef("results file %s is in use by another run (%v)", path, err)
+		// Not the input's fault: the same command succeeds once the other
+		// run ends, so this exits 1, not 2.
+		return nil, fmt.Errorf("results file %s is in use by another run (%w)", path, err)
 	}
 	r := &resultsFile{f: f, unlock: unlock}
 	if errors.Is(statErr, os.ErrNotExist) {
