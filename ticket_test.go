@@ -68,6 +68,8 @@ func TestUploadWithTicketWithoutRefreshFailsOnceExpired(t *testing.T) {
 	var ue *UploadError
 	require.ErrorAs(t, err, &ue)
 	assert.Equal(t, ticket.MediaID, ue.MediaID)
+	assert.ErrorIs(t, err, ErrCredentialExpired, "what a caller checks to know it needs a TicketRefresher")
+	assert.False(t, ue.Deleted, "a ticket's record is the AppServer's, never deleted by the client")
 }
 
 func TestTicketsNeverPrintTheCredential(t *testing.T) {
