@@ -129,13 +129,6 @@ func (c *batchConn) begin(buf []byte) {
 	c.mu.Unlock()
 }
 
-// flush sends what the batch holds.
-func (c *batchConn) flush() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.flushLocked()
-}
-
 // end sends what the batch holds and closes it; the buffer is the
 // caller's again.
 func (c *batchConn) end() error {

@@ -20,15 +20,17 @@ import (
 )
 
 // TestBatchConnCollectsAndFlushes: outside a batch writes go straight
-// through; inside, they collect until the next would not fit, and a write
-// larger than the batch goes out on its own after what was collected.
+// through; inside, they collect until the next would not fit, a write
+// larger than the batch goes out on its own after what was collected, and
+// end sends what is left.
 func TestBatchConnCollectsAndFlushes(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
 	c := &batchConn{Conn: rec}
 	_, err := c.Write(make([]byte, 10))
 	require.NoError(t, err)
-	c.begin(make([]byte, 100))
+	buf := make([]byte, 100)
+	c.begin(buf)
 	for range 3 {
 		n, err := c.Write(make([]byte, 40))
 		require.NoError(t, err)
@@ -36,7 +38,8 @@ func TestBatchConnCollectsAndFlushes(t *testing.T) {
 	}
 	_, err = c.Write(make([]byte, 150))
 	require.NoError(t, err)
-	require.NoError(t, c.flush())
+	require.NoError(t, c.end())
+	c.begin(buf)
 	_, err = c.Write(make([]byte, 30))
 	require.NoError(t, err)
 	require.NoError(t, c.end())
