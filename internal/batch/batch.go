@@ -211,20 +211,25 @@ func (d *dispatcher[I, R]) flushOlder(now time.Time) {
 	}
 }
 
-// start runs a group in its own goroutine once a group slot is free.
+// start runs a group in its own goroutine once a group slot is free, or
+// reports it Skipped when ctx ended first.
 func (d *dispatcher[I, R]) start(group []Indexed[I]) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
 		select {
 		case d.groups <- struct{}{}:
+			defer func() { <-d.groups }()
 		case <-d.ctx.Done():
+		}
+		// Checked after the select too: with a slot free and ctx ended
+		// both cases are ready, and select picks one at random.
+		if d.ctx.Err() != nil {
 			for _, it := range group {
 				d.out <- delivery[R]{res: d.r.Skipped(it, context.Cause(d.ctx))}
 			}
 			return
 		}
-		defer func() { <-d.groups }()
 		d.r.Many(d.ctx, group, func(res R) { d.out <- delivery[R]{res: res} })
 	}()
 }
@@ -240,6 +245,11 @@ func (d *dispatcher[I, R]) acquire() bool {
 		}
 		select {
 		case d.slots <- struct{}{}:
+			// Both cases may have been ready; an ended ctx wins.
+			if d.ctx.Err() != nil {
+				<-d.slots
+				return false
+			}
 			return true
 		case <-d.ctx.Done():
 			return false

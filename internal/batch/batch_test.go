@@ -231,3 +231,37 @@ func TestCancellingReportsStartedAndSkippedItems(t *testing.T) {
 	slices.Sort(ids)
 	assert.Equal(t, []int{0, 1, 2}, ids)
 }
+
+// TestGroupPendingAtCancellationIsSkipped: a partial group still waiting
+// when the context ends is reported Skipped, never handed to Many with a
+// dead context, although a group slot is free at that moment.
+func TestGroupPendingAtCancellationIsSkipped(t *testing.T) {
+	t.Parallel()
+	stop := errors.New("stop")
+	for range 100 {
+		var many atomic.Int64
+		r := runner(2, &gauge{}, 0)
+		r.Many = func(ctx context.Context, group []Indexed[job], emit func(outcome)) {
+			many.Add(1)
+			for _, it := range group {
+				emit(outcome{id: it.Item.id, err: ctx.Err()})
+			}
+		}
+		ctx, cancel := context.WithCancelCause(t.Context())
+		items := func(yield func(job) bool) {
+			if yield(job{id: 0, group: "g"}) { // waits for 19 more
+				cancel(stop)
+				yield(job{id: 1, group: "g"})
+			}
+		}
+		var got []outcome
+		for res := range r.Run(ctx, items) {
+			got = append(got, res)
+		}
+		require.Zero(t, many.Load(), "Many ran after the context ended")
+		require.Len(t, got, 2)
+		for _, res := range got {
+			require.ErrorIs(t, res.err, stop, "item %d", res.id)
+		}
+	}
+}

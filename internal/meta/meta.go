@@ -10,6 +10,7 @@ package meta
 import (
 	"encoding/json"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -78,34 +79,27 @@ var (
 func oneOf(values []string) string { return "one of " + strings.Join(values, ", ") }
 
 // VideoOrAudio reports whether CreateUploadVideo accepts the extension.
-func VideoOrAudio(ext string) bool { return has(videoExts, ext) || has(audioExts, ext) }
+func VideoOrAudio(ext string) bool {
+	return slices.Contains(videoExts, ext) || slices.Contains(audioExts, ext)
+}
 
 // Image reports whether CreateUploadImage accepts the extension.
-func Image(ext string) bool { return has(imageExts, ext) }
+func Image(ext string) bool { return slices.Contains(imageExts, ext) }
 
 // ImageType reports whether t is a CreateUploadImage ImageType.
-func ImageType(t string) bool { return has(imageTypes, t) }
+func ImageType(t string) bool { return slices.Contains(imageTypes, t) }
 
 // Attached reports whether businessType accepts the extension; known is
 // false for an unknown business type. An empty ext is accepted: MediaExt
 // and FileName are both optional, and VOD then decides.
 func Attached(businessType, ext string) (ok, known bool) {
 	exts, known := attachedExts[businessType]
-	return ext == "" || has(exts, ext), known
+	return ext == "" || slices.Contains(exts, ext), known
 }
 
 // AttachedRule is the MediaExt rule of a business type.
 func AttachedRule(businessType string) string {
 	return "an extension " + businessType + " accepts: " + strings.Join(attachedExts[businessType], ", ")
-}
-
-func has(values []string, v string) bool {
-	for _, w := range values {
-		if w == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Ext returns the lower-case extension of name without the dot.

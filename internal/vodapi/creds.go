@@ -38,10 +38,10 @@ func (c *Client) ResolveCredentials(ctx context.Context) (string, error) {
 	}
 	done := make(chan result, 1)
 	go func() { // an ECS RAM role provider may block on the metadata service
-		cr, err := c.creds.GetCredentials()
+		cr, err := c.creds.GetCredentials() // a *NoCredentialError: ErrNoCredential already
 		switch {
 		case err != nil:
-			done <- result{c.creds.GetProviderName(), errors.Join(ErrNoCredential, err)}
+			done <- result{c.creds.GetProviderName(), err}
 		case cr == nil || cr.AccessKeyId == "" || cr.AccessKeySecret == "":
 			done <- result{c.creds.GetProviderName(), ErrNoCredential}
 		case cr.ProviderName != "":

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 )
 
 // A TLS record carries at most 16 KiB of plaintext; what a record adds
@@ -58,6 +59,7 @@ type tlsConn struct {
 	*tls.Conn
 	raw           *batchConn
 	bufs, batches *bufPool
+	sending       atomic.Bool // a ReadFrom is running
 }
 
 // ReadFrom reads r a piece at a time (the body checksums it), encrypts
@@ -65,6 +67,8 @@ type tlsConn struct {
 // and sends the collected records whenever the next would not fit, so a
 // socket write carries about a batch buffer's worth.
 func (c *tlsConn) ReadFrom(r io.Reader) (n int64, err error) {
+	c.sending.Store(true)
+	defer c.sending.Store(false) // deferred first: runs after the last flush
 	b := c.batches.get()
 	defer c.batches.put(b)
 	c.raw.begin(*b)
@@ -74,6 +78,19 @@ func (c *tlsConn) ReadFrom(r io.Reader) (n int64, err error) {
 		}
 	}()
 	return send(r, c.bufs, c.bufs.size, c.Conn.Write)
+}
+
+// Close during a ReadFrom closes the socket at once, as tls.Conn.Close
+// does while a Write is in progress: net/http closes a connection to break
+// off a request (cancelled, or answered before its body was sent), and the
+// last flush runs outside any tls.Conn.Write, so tls.Conn.Close would queue
+// its close_notify alert behind that flush and wait up to the 5 s write
+// deadline crypto/tls gives the alert.
+func (c *tlsConn) Close() error {
+	if c.sending.Load() {
+		return c.raw.Conn.Close()
+	}
+	return c.Conn.Close()
 }
 
 // batchConn is the TCP connection under a tlsConn. While a batch is open
@@ -110,13 +127,6 @@ func (c *batchConn) begin(buf []byte) {
 	c.mu.Lock()
 	c.batch = buf[:0]
 	c.mu.Unlock()
-}
-
-// flush sends what the batch holds.
-func (c *batchConn) flush() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.flushLocked()
 }
 
 // end sends what the batch holds and closes it; the buffer is the

@@ -20,15 +20,17 @@ import (
 )
 
 // TestBatchConnCollectsAndFlushes: outside a batch writes go straight
-// through; inside, they collect until the next would not fit, and a write
-// larger than the batch goes out on its own after what was collected.
+// through; inside, they collect until the next would not fit, a write
+// larger than the batch goes out on its own after what was collected, and
+// end sends what is left.
 func TestBatchConnCollectsAndFlushes(t *testing.T) {
 	t.Parallel()
 	rec := &recorder{}
 	c := &batchConn{Conn: rec}
 	_, err := c.Write(make([]byte, 10))
 	require.NoError(t, err)
-	c.begin(make([]byte, 100))
+	buf := make([]byte, 100)
+	c.begin(buf)
 	for range 3 {
 		n, err := c.Write(make([]byte, 40))
 		require.NoError(t, err)
@@ -36,7 +38,8 @@ func TestBatchConnCollectsAndFlushes(t *testing.T) {
 	}
 	_, err = c.Write(make([]byte, 150))
 	require.NoError(t, err)
-	require.NoError(t, c.flush())
+	require.NoError(t, c.end())
+	c.begin(buf)
 	_, err = c.Write(make([]byte, 30))
 	require.NoError(t, err)
 	require.NoError(t, c.end())
@@ -86,7 +89,9 @@ func newTLSServer(t *testing.T) *tlsServer {
 
 // TestTransportSendsOverHTTPSAndHTTP1: through net/http, a file-like body
 // and a memory body arrive intact over TLS, over HTTP/1.1 although the
-// server offers HTTP/2, and the body's CRC64 is that of the bytes.
+// server offers HTTP/2, and the body's CRC64 is that of the bytes. Each is
+// handed to net/http as it is, as the OSS SDK hands it, so the memory body
+// goes through WriteChunks into the TLS batch.
 func TestTransportSendsOverHTTPSAndHTTP1(t *testing.T) {
 	t.Parallel()
 	srv := newTLSServer(t)
@@ -103,7 +108,7 @@ func TestTransportSendsOverHTTPSAndHTTP1(t *testing.T) {
 			} else {
 				b = partio.NewBody(bytes.NewReader(data), int64(size), nil)
 			}
-			req, err := http.NewRequestWithContext(context.Background(), http.MethodPut, srv.URL, io.NopCloser(b))
+			req, err := http.NewRequestWithContext(context.Background(), http.MethodPut, srv.URL, b)
 			require.NoError(t, err)
 			req.ContentLength = int64(size)
 			resp, err := client.Do(req)
@@ -217,4 +222,54 @@ func TestTLSReadFromBatchesRecords(t *testing.T) {
 	records := (size + maxRecordPlaintext - 1) / maxRecordPlaintext
 	// One write per batch of about write bytes, plus the close_notify alert.
 	assert.LessOrEqual(t, counter.writes.Load(), int64(size/write+3), "socket writes for %d records", records)
+}
+
+// TestCloseBreaksOffTheLastFlush: net/http closes a connection to break
+// off a request. While ReadFrom's last flush is blocked on a peer that
+// stopped reading, Close closes the socket at once, as tls.Conn.Close
+// does during a Write, instead of queueing its close_notify alert behind
+// the flush and waiting out crypto/tls's 5 s deadline for it.
+func TestCloseBreaksOffTheLastFlush(t *testing.T) {
+	t.Parallel()
+	srv := newTLSServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	peer := make(chan net.Conn, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			peer <- nil
+			return
+		}
+		_ = c.(*net.TCPConn).SetReadBuffer(4 << 10)
+		_ = tls.Server(c, &tls.Config{Certificates: srv.TLS.Certificates}).Handshake()
+		peer <- c // and never read again
+	}()
+	const write = 256 << 10
+	d := &dialer{net: &net.Dialer{}, timeout: 10 * time.Second, writes: newBufPool(write),
+		reads: newBufPool(64 << 10), batches: newBufPool(batchSize(write)),
+		tls: tlsConfig(&tls.Config{RootCAs: srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs})}
+	c, err := d.dialTLS(context.Background(), "tcp", ln.Addr().String())
+	require.NoError(t, err)
+	p := <-peer
+	require.NotNil(t, p)
+	t.Cleanup(func() { _ = p.Close() })
+	tc := c.(*tlsConn)
+	require.NoError(t, tc.raw.Conn.(*net.TCPConn).SetWriteBuffer(4<<10))
+	counter := &countingConn{Conn: tc.raw.Conn}
+	tc.raw.Conn = counter
+	done := make(chan error, 1)
+	go func() {
+		// Less than a batch: no byte reaches the socket before the last
+		// flush, which the peer's full buffers then block.
+		const size = 200 << 10
+		_, err := tc.ReadFrom(&io.LimitedReader{R: bytes.NewReader(make([]byte, size)), N: size})
+		done <- err
+	}()
+	for counter.writes.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	require.NoError(t, c.Close())
+	assert.ErrorIs(t, <-done, net.ErrClosed, "the flush was broken off, not left to time out")
 }

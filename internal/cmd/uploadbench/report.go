@@ -184,13 +184,11 @@ func printRatios(w io.Writer, results []result) {
 // pairedRatio is f(ours)/f(theirs) for every pair of runs with the same
 // index.
 func pairedRatio(ours, theirs []measurement, f func(measurement) float64) summary {
-	n := min(len(ours), len(theirs))
-	pairs := make([]measurement, n)
-	for i := range n {
-		// A measurement carrying the ratio, so stats can summarise it.
-		pairs[i] = measurement{seconds: f(ours[i]) / f(theirs[i])}
+	ratios := make([]float64, min(len(ours), len(theirs)))
+	for i := range ratios {
+		ratios[i] = f(ours[i]) / f(theirs[i])
 	}
-	return stats(pairs, func(m measurement) float64 { return m.seconds })
+	return summarize(ratios)
 }
 
 func streamSuffix(library string) string {
@@ -207,6 +205,11 @@ func stats(runs []measurement, f func(measurement) float64) summary {
 	for i, m := range runs {
 		v[i] = f(m)
 	}
+	return summarize(v)
+}
+
+// summarize sorts v in place and returns its median and range.
+func summarize(v []float64) summary {
 	slices.Sort(v)
 	med := v[len(v)/2]
 	if len(v)%2 == 0 {
