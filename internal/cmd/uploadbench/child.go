@@ -71,6 +71,10 @@ type childReport struct {
 	// PeakRSS is the child's own peak resident set in bytes (VmHWM); 0
 	// where unknown.
 	PeakRSS int64 `json:"peak_rss"`
+	// Reads and writes are the child's read- and write-family system
+	// calls (syscr, syscw of /proc/self/io); 0 where unknown.
+	Reads  int64 `json:"reads,omitempty"`
+	Writes int64 `json:"writes,omitempty"`
 }
 
 // runChild performs one upload and prints how long it took from the VOD
@@ -107,9 +111,11 @@ func runChild(ctx context.Context, raw string, getenv func(string) string, stdou
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return json.NewEncoder(stdout).Encode(childReport{Seconds: elapsed.Seconds(),
+	rep := childReport{Seconds: elapsed.Seconds(),
 		HeapSysMiB: float64(ms.HeapSys) / mib, StackSysMiB: float64(ms.StackSys) / mib,
-		SysMiB: float64(ms.Sys) / mib, NumGC: ms.NumGC, PeakRSS: peakRSS()})
+		SysMiB: float64(ms.Sys) / mib, NumGC: ms.NumGC, PeakRSS: peakRSS()}
+	rep.Reads, rep.Writes = procIO("syscr"), procIO("syscw")
+	return json.NewEncoder(stdout).Encode(rep)
 }
 
 // peakRSS is the process's own peak resident set (VmHWM) in bytes, 0
@@ -118,20 +124,35 @@ func runChild(ctx context.Context, raw string, getenv func(string) string, stdou
 // space it was forked from (os/exec's vfork shares the parent's until
 // exec), so ru_maxrss never reads below the parent's own peak.
 func peakRSS() int64 {
-	b, err := os.ReadFile("/proc/self/status")
+	return procField("/proc/self/status", "VmHWM:", "kB") << 10
+}
+
+// procIO is a counter of /proc/self/io, 0 where /proc does not say.
+func procIO(name string) int64 {
+	return procField("/proc/self/io", name+":", "")
+}
+
+// procField is the number after prefix on a line of the /proc file path,
+// followed by unit when unit is not empty; 0 if there is none.
+func procField(path, prefix, unit string) int64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			f := strings.Fields(v)
-			if len(f) == 2 && f[1] == "kB" {
-				kb, err := strconv.ParseInt(f[0], 10, 64)
-				if err == nil {
-					return kb << 10
-				}
-			}
+		v, ok := strings.CutPrefix(line, prefix)
+		if !ok {
+			continue
 		}
+		f := strings.Fields(v)
+		if len(f) == 0 || (unit != "" && (len(f) != 2 || f[1] != unit)) {
+			return 0
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			return 0
+		}
+		return n
 	}
 	return 0
 }

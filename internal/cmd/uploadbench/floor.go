@@ -51,7 +51,8 @@ const (
 // isFloor reports whether kind is a floor kind.
 func isFloor(kind string) bool {
 	switch kind {
-	case kindFloorBare, kindFloorWire, kindFloorBareTLS, kindFloorWireTLS:
+	case kindFloorBare, kindFloorWire, kindFloorBareTLS, kindFloorWireTLS,
+		kindFloorStreamParts, kindFloorStreamBare, kindFloorStreamHot:
 		return true
 	}
 	return false
@@ -61,6 +62,9 @@ func isFloor(kind string) bool {
 // connections at once (each a contiguous share of the file), as an upload
 // sends its parts.
 func sendFloor(ctx context.Context, j job, getenv func(string) string) error {
+	if j.Kind == kindFloorStreamParts || j.Kind == kindFloorStreamBare || j.Kind == kindFloorStreamHot {
+		return sendFloorStream(ctx, j, getenv)
+	}
 	f, err := os.Open(j.File)
 	if err != nil {
 		return err

@@ -92,7 +92,7 @@ func parseFlags(args []string) (config, string, error) {
 		"(e.g. net/http,32K,1M,1M/256K), for extra vodupload loopback rows")
 	fs.BoolVar(&c.skipFloor, "no-floor", false, "skip the floor rows (a bare sender with no HTTP)")
 	fs.IntVar(&c.repeat, "repeat", 0, "with N > 1, add vodupload file and stream rows that make N uploads in one process")
-	fs.StringVar(&floorSizes, "floor-sizes", "32K,1M,1M/128K", "write sizes, each with an optional read size, of the floor rows")
+	fs.StringVar(&floorSizes, "floor-sizes", "32K,256K,1M,1M/128K", "write sizes, each with an optional read size, of the floor rows")
 	fs.StringVar(&c.emulatorBin, "emulator", "", "a built examples/emulator binary (default: go build it)")
 	fs.StringVar(&c.profileDir, "profile", "", "write each child's CPU and heap profiles into this directory")
 	fs.StringVar(&c.tmp, "dir", "", "where to write the input file (default: a new temp dir)")
@@ -285,6 +285,18 @@ func (c config) scenarios() []scenario {
 				r.job.WriteSize, r.job.ReadSize = ws.write, ws.read
 				rows = append(rows, r)
 			}
+			// The stream senders keep no separate read size: a stream is
+			// read into the part (or the write buffer) as a whole.
+			if ws.read == 0 || ws.read == ws.write {
+				settings := fmt.Sprintf("%s, %d connections", ws.label(), c.workers)
+				for _, k := range []struct{ lib, kind string }{{fmt.Sprintf("bare stream sender, %d MiB parts", c.partSize/mib), kindFloorStreamParts},
+					{fmt.Sprintf("bare stream sender, %d MiB parts sent as filled", c.partSize/mib), kindFloorStreamHot},
+					{"bare stream sender, no parts", kindFloorStreamBare}} {
+					r := mk("floor", k.lib, settings, k.kind, c.size, c.partSize, c.workers)
+					r.job.WriteSize = ws.write
+					rows = append(rows, r)
+				}
+			}
 		}
 		out = append(out, scenario{name: "floor", size: c.size, floor: true, rows: rows})
 	}
@@ -393,8 +405,8 @@ func runOne(ctx context.Context, self string, env []string, j job) (measurement,
 	if rep.PeakRSS > 0 {
 		m.maxRSS = rep.PeakRSS // the child's own; see peakRSS
 	}
-	fmt.Fprintf(os.Stderr, "  %.0f MB/s, %.3f CPU-s/GiB (%.0f%% system), %.1f MiB RSS (Go: heap %.1f, stacks %.1f, all %.1f MiB; %d GCs)\n",
+	fmt.Fprintf(os.Stderr, "  %.0f MB/s, %.3f CPU-s/GiB (%.0f%% system), %.1f MiB RSS (Go: heap %.1f, stacks %.1f, all %.1f MiB; %d GCs; %d page faults, %d reads, %d writes)\n",
 		m.mbps(), m.cpuPerGiB(), 100*m.sys.Seconds()/m.cpu.Seconds(), float64(m.maxRSS)/mib,
-		rep.HeapSysMiB, rep.StackSysMiB, rep.SysMiB, rep.NumGC)
+		rep.HeapSysMiB, rep.StackSysMiB, rep.SysMiB, rep.NumGC, ru.faults, rep.Reads, rep.Writes)
 	return m, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,15 +66,51 @@ func TestFloorKindsSendTheFile(t *testing.T) {
 	const size = 3*mib + 5
 	path := filepath.Join(dir, "in.mp4")
 	require.NoError(t, benchkit.WriteFile(path, size, 1))
-	kinds := []string{kindFloorBare, kindFloorWire, kindFloorBareTLS, kindFloorWireTLS}
+	kinds := []string{kindFloorBare, kindFloorWire, kindFloorBareTLS, kindFloorWireTLS,
+		kindFloorStreamParts, kindFloorStreamHot, kindFloorStreamBare}
 	for _, kind := range kinds {
-		raw, err := json.Marshal(job{Kind: kind, File: path, Size: size, Workers: 3, WriteSize: 256 << 10, ReadSize: 64 << 10})
+		// Parts of 1 MiB, not a multiple of the write size, end the stream
+		// inside a part and inside a write.
+		raw, err := json.Marshal(job{Kind: kind, File: path, Size: size, PartSize: mib, Workers: 3,
+			WriteSize: 384 << 10, ReadSize: 64 << 10})
 		require.NoError(t, err)
 		var out bytes.Buffer
 		require.NoError(t, runChild(context.Background(), string(raw), func(k string) string { return env[k] }, &out), kind)
 	}
 	peer.stop() // waits for every connection to be drained
 	assert.EqualValues(t, int64(len(kinds))*size, peer.received.Load())
+}
+
+// TestStreamFloorRows: each floor write size without a read size of its
+// own gets the three stream senders, at the part size of the upload rows.
+func TestStreamFloorRows(t *testing.T) {
+	t.Parallel()
+	c, _, err := parseFlags([]string{"-floor-sizes", "256K,1M/128K", "-part", "16", "-no-wan", "-no-https", "-no-loopback", "-only", "stream"})
+	require.NoError(t, err)
+	sc := c.scenarios()
+	require.Len(t, sc, 1)
+	var ids []string
+	for _, r := range sc[0].rows {
+		ids = append(ids, r.id())
+		assert.EqualValues(t, 16*mib, r.job.PartSize)
+	}
+	assert.Equal(t, []string{
+		"floor/bare stream sender, 16 MiB parts/writes 256 KiB, 4 connections",
+		"floor/bare stream sender, 16 MiB parts sent as filled/writes 256 KiB, 4 connections",
+		"floor/bare stream sender, no parts/writes 256 KiB, 4 connections",
+	}, ids)
+}
+
+func TestProcField(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "status")
+	require.NoError(t, os.WriteFile(path, []byte("VmPeak:\t  1000 kB\nVmHWM:\t   2048 kB\nsyscw: 77\nodd: x\n"), 0o600))
+	assert.EqualValues(t, 2048, procField(path, "VmHWM:", "kB"))
+	assert.EqualValues(t, 77, procField(path, "syscw:", ""))
+	assert.Zero(t, procField(path, "syscw:", "kB"), "a unit that is not there")
+	assert.Zero(t, procField(path, "odd:", ""), "not a number")
+	assert.Zero(t, procField(path, "syscr:", ""), "no such line")
+	assert.Zero(t, procField(filepath.Join(path, "missing"), "VmHWM:", "kB"))
 }
 
 func TestChildRefusesMissingEnvironment(t *testing.T) {

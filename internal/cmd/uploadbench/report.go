@@ -38,6 +38,7 @@ type result struct {
 type usage struct {
 	cpu, sys time.Duration
 	maxRSS   int64
+	faults   int64 // minor page faults: first touches of fresh memory
 }
 
 // runMeasured runs self with args and returns its stdout and rusage.
@@ -55,7 +56,7 @@ func runMeasured(ctx context.Context, self string, args, env []string) ([]byte, 
 	}
 	sys := time.Duration(ru.Stime.Nano())
 	// Linux reports ru_maxrss in KiB.
-	return out.Bytes(), usage{cpu: time.Duration(ru.Utime.Nano()) + sys, sys: sys, maxRSS: ru.Maxrss << 10}, nil
+	return out.Bytes(), usage{cpu: time.Duration(ru.Utime.Nano()) + sys, sys: sys, maxRSS: ru.Maxrss << 10, faults: ru.Minflt}, nil
 }
 
 // machine describes where the numbers were taken.
