@@ -55,17 +55,17 @@ func sendFloorStream(ctx context.Context, j job, getenv func(string) string) err
 		conns[i] = c
 	}
 	gen := benchkit.NewGenerator(j.Size, 1)
-	if j.Kind == kindFloorStreamBare {
-		return sendStreamBare(gen, conns, j.WriteSize)
-	}
-	part := j.PartSize
+	part := int(j.PartSize)
 	if part <= 0 {
 		part = floorStreamPart
 	}
-	if j.Kind == kindFloorStreamHot {
-		return sendStreamHot(gen, conns, int(part), j.WriteSize)
+	switch j.Kind {
+	case kindFloorStreamBare:
+		return sendStreamPieces(gen, conns, j.WriteSize, j.WriteSize)
+	case kindFloorStreamHot:
+		return sendStreamPieces(gen, conns, part, j.WriteSize)
 	}
-	return sendStreamParts(gen, conns, int(part), j.WriteSize)
+	return sendStreamParts(gen, conns, part, j.WriteSize)
 }
 
 // sendStreamParts: one reader fills part buffers (workers+1 of them, each
@@ -112,20 +112,28 @@ func sendStreamParts(gen io.Reader, conns []net.Conn, partSize, write int) error
 	return err
 }
 
-// sendStreamBare: each connection takes write-sized pieces of the stream,
-// in turn, into a buffer of its own.
-func sendStreamBare(gen io.Reader, conns []net.Conn, write int) error {
+// sendStreamPieces: each connection takes write-sized pieces of the
+// stream, in turn, into a buffer of its own of bufSize bytes, and sends
+// each as soon as it is read. With bufSize = write that is a sender that
+// holds nothing; with bufSize a part size it is the least a sender that
+// keeps whole parts can do, filling each part a write's worth at a time
+// and sending the piece while it is still in cache. No connection carries
+// a contiguous part: these rows measure the cost, not a protocol. One
+// buffer per connection is fewer than an uploader needs (one more to fill
+// while the others send).
+func sendStreamPieces(gen io.Reader, conns []net.Conn, bufSize, write int) error {
+	write = min(write, bufSize)
 	var mu sync.Mutex
 	errs := make(chan error, len(conns))
 	for _, c := range conns {
 		go func() {
-			buf := make([]byte, write)
-			for {
+			buf := make([]byte, bufSize)
+			for off := 0; ; off = (off + write) % (bufSize - bufSize%write) {
 				mu.Lock()
-				n, err := io.ReadFull(gen, buf)
+				n, err := io.ReadFull(gen, buf[off:off+write])
 				mu.Unlock()
 				if n > 0 {
-					if werr := writeCRC(c, buf[:n], write); werr != nil {
+					if werr := writeCRC(c, buf[off:off+n], write); werr != nil {
 						errs <- werr
 						return
 					}
@@ -161,45 +169,4 @@ func writeCRC(c net.Conn, p []byte, write int) error {
 	}
 	_ = crc // computed as an upload must; nothing to check it against here
 	return nil
-}
-
-// sendStreamHot is the least a sender that keeps whole parts can do: each
-// connection fills a part buffer of its own a write's worth at a time and
-// sends each piece while it is still in cache, instead of filling the part
-// and sending it afterwards. Pieces of the stream go to the connections in
-// turn, so no connection carries a contiguous part: this row measures the
-// cost, not a protocol. One buffer per connection is fewer than an
-// uploader needs (one more to fill while the others send).
-func sendStreamHot(gen io.Reader, conns []net.Conn, partSize, write int) error {
-	write = min(write, partSize)
-	var mu sync.Mutex
-	errs := make(chan error, len(conns))
-	for _, c := range conns {
-		go func() {
-			buf := make([]byte, partSize)
-			for off := 0; ; off = (off + write) % (partSize - partSize%write) {
-				mu.Lock()
-				n, err := io.ReadFull(gen, buf[off:off+write])
-				mu.Unlock()
-				if n > 0 {
-					if werr := writeCRC(c, buf[off:off+n], write); werr != nil {
-						errs <- werr
-						return
-					}
-				}
-				if err != nil {
-					if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-						err = nil
-					}
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	var err error
-	for range conns {
-		err = errors.Join(err, <-errs)
-	}
-	return err
 }
