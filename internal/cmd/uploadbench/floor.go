@@ -51,18 +51,17 @@ const (
 // isFloor reports whether kind is a floor kind.
 func isFloor(kind string) bool {
 	switch kind {
-	case kindFloorBare, kindFloorWire, kindFloorBareTLS, kindFloorWireTLS,
-		kindFloorStreamParts, kindFloorStreamBare, kindFloorStreamHot:
+	case kindFloorBare, kindFloorWire, kindFloorBareTLS, kindFloorWireTLS:
 		return true
 	}
-	return false
+	return isStreamFloor(kind)
 }
 
 // sendFloor sends j.File to the peer the way j.Kind says, over j.Workers
 // connections at once (each a contiguous share of the file), as an upload
 // sends its parts.
 func sendFloor(ctx context.Context, j job, getenv func(string) string) error {
-	if j.Kind == kindFloorStreamParts || j.Kind == kindFloorStreamBare || j.Kind == kindFloorStreamHot {
+	if isStreamFloor(j.Kind) {
 		return sendFloorStream(ctx, j, getenv)
 	}
 	f, err := os.Open(j.File)

@@ -35,6 +35,15 @@ const (
 	kindFloorStreamHot   = "floor-stream-hot"   // generator → part buffer, each write's worth sent as read
 )
 
+// isStreamFloor reports whether kind is a stream floor kind.
+func isStreamFloor(kind string) bool {
+	switch kind {
+	case kindFloorStreamParts, kindFloorStreamBare, kindFloorStreamHot:
+		return true
+	}
+	return false
+}
+
 // floorStreamPart is the part size of a stream floor row whose job has none.
 const floorStreamPart = 8 << 20
 
